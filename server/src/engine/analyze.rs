@@ -1,0 +1,285 @@
+//! Running a rule set over a document: one query traversal per file, then each match's
+//! constraints, message and fixes.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use tree_sitter::StreamingIterator;
+use tree_sitter::{Node, QueryCursor};
+
+use super::document::{Document, TextRange};
+use super::fix::{self, Fix, template::Template};
+use super::rule::{Confidence, Constraint, Rule, RuleSet, Severity};
+use super::semantics::{Evaluator, FileFacts, shannon_entropy};
+
+/// Which rules run and how their findings are graded; shared by CLI and server.
+#[derive(Debug, Clone, Default)]
+pub struct RuleFilter {
+    /// Selectors (rule id, id prefix such as `go/`, `CWE-89`, or a tag); empty = all.
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub min_severity: Option<Severity>,
+    pub min_confidence: Option<Confidence>,
+    pub severity_overrides: HashMap<String, Severity>,
+}
+
+fn selector_matches(selector: &str, rule: &Rule) -> bool {
+    if let Some(n) = selector
+        .strip_prefix("CWE-")
+        .or_else(|| selector.strip_prefix("cwe-"))
+    {
+        return n.parse::<u32>().is_ok_and(|n| rule.cwe.contains(&n));
+    }
+    rule.id == selector
+        || (selector.ends_with('/') && rule.id.starts_with(selector))
+        || rule.id.starts_with(&format!("{selector}-"))
+        || rule.id.split('/').next() == Some(selector)
+        || rule.tags.iter().any(|t| t == selector)
+}
+
+impl RuleFilter {
+    pub fn severity_of(&self, rule: &Rule) -> Severity {
+        self.severity_overrides
+            .get(&rule.id)
+            .copied()
+            .unwrap_or(rule.severity)
+    }
+
+    pub fn enabled(&self, rule: &Rule) -> bool {
+        if !self.select.is_empty() && !self.select.iter().any(|s| selector_matches(s, rule)) {
+            return false;
+        }
+        if self.ignore.iter().any(|s| selector_matches(s, rule)) {
+            return false;
+        }
+        if self
+            .min_severity
+            .is_some_and(|min| self.severity_of(rule) < min)
+        {
+            return false;
+        }
+        if self.min_confidence.is_some_and(|min| rule.confidence < min) {
+            return false;
+        }
+        true
+    }
+}
+
+/// One reported problem.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: Arc<Rule>,
+    /// The flagged range (the rule's report capture).
+    pub range: TextRange,
+    pub message: String,
+    pub severity: Severity,
+    /// Candidate fixes, in the rule's order; not yet verified to parse
+    /// (see [`super::fix::apply::verify_fix`]).
+    pub fixes: Vec<Fix>,
+}
+
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub findings: Vec<Finding>,
+    /// Non-fatal problems worth telling the user (limits hit, rules cut short).
+    pub warnings: Vec<String>,
+}
+
+/// At most this many findings of one rule in one file: a rule matching pathologically
+/// often is cut short with a warning rather than flooding the user.
+pub const MAX_FINDINGS_PER_RULE: usize = 500;
+/// Bound on in-progress query matches (tree-sitter's match limit).
+const MATCH_LIMIT: u32 = 4096;
+
+pub fn analyze(doc: &Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis {
+    let mut analysis = Analysis::default();
+    let Some(compiled) = rules.languages.get(&doc.language()) else {
+        return analysis;
+    };
+    let enabled: Vec<bool> = rules.rules().iter().map(|r| filter.enabled(r)).collect();
+    if !enabled.iter().any(|&e| e) {
+        return analysis;
+    }
+    let facts = FileFacts::compute(doc);
+    let ev = Evaluator { doc, facts: &facts };
+    let text = doc.text();
+    let query = &compiled.query;
+    let names = query.capture_names();
+
+    let mut cursor = QueryCursor::new();
+    cursor.set_match_limit(MATCH_LIMIT);
+    let mut seen: HashSet<(usize, TextRange)> = HashSet::new();
+    let mut per_rule: HashMap<usize, usize> = HashMap::new();
+    let mut capped: HashSet<usize> = HashSet::new();
+    let mut matches = cursor.matches(query, doc.tree().root_node(), text.as_bytes());
+    while let Some(m) = matches.next() {
+        let rule_index = compiled.pattern_rule[m.pattern_index];
+        if !enabled[rule_index] {
+            continue;
+        }
+        let rule = &rules.rules()[rule_index];
+        let mut captures: HashMap<&str, Node> = HashMap::new();
+        for c in m.captures() {
+            captures.entry(names[c.index as usize]).or_insert(c.node);
+        }
+        let Some(report) = captures.get(rule.report.as_str()) else {
+            continue;
+        };
+        let range: TextRange = report.byte_range().into();
+        if seen.contains(&(rule_index, range)) {
+            continue;
+        }
+        if !rule.constraints.iter().all(|c| holds(c, &captures, &ev)) {
+            continue;
+        }
+        let count = per_rule.entry(rule_index).or_default();
+        if *count >= MAX_FINDINGS_PER_RULE {
+            capped.insert(rule_index);
+            continue;
+        }
+        *count += 1;
+        seen.insert((rule_index, range));
+        let message = Template::parse(&rule.message)
+            .ok()
+            .and_then(|t| fix::render(&t, &captures, &ev))
+            .unwrap_or_else(|| rule.message.clone());
+        let fixes = rule
+            .fixes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| rule.fix_when[*i].iter().all(|c| holds(c, &captures, &ev)))
+            .filter_map(|(i, spec)| fix::build_fix(i, spec, &captures, &ev))
+            .collect();
+        analysis.findings.push(Finding {
+            rule: rule.clone(),
+            range,
+            message,
+            severity: filter.severity_of(rule),
+            fixes,
+        });
+    }
+    if cursor.did_exceed_match_limit() {
+        analysis.warnings.push(
+            "the file is too complex to match every rule pattern; some findings may be missing"
+                .into(),
+        );
+    }
+    for i in capped {
+        analysis.warnings.push(format!(
+            "rule {} matched more than {MAX_FINDINGS_PER_RULE} times; further findings were dropped",
+            rules.rules()[i].id
+        ));
+    }
+    analysis.findings.sort_by(|a, b| {
+        (a.range.start, a.range.end, &a.rule.id).cmp(&(b.range.start, b.range.end, &b.rule.id))
+    });
+    analysis
+}
+
+fn holds(c: &Constraint, captures: &HashMap<&str, Node>, ev: &Evaluator) -> bool {
+    if let Some(mods) = &c.file_imports
+        && !mods.iter().any(|m| ev.facts.imports_module(m))
+    {
+        return false;
+    }
+    if let Some(mods) = &c.file_not_imports
+        && mods.iter().any(|m| ev.facts.imports_module(m))
+    {
+        return false;
+    }
+    let Some(name) = &c.capture else { return true };
+    // An optional capture that did not participate: conditions about it do not apply.
+    let Some(&node) = captures.get(name.as_str()) else {
+        return true;
+    };
+    let text = &ev.doc.text()[node.byte_range()];
+    if let Some(want) = c.constant
+        && ev.is_constant(node) != want
+    {
+        return false;
+    }
+    if let Some(re) = &c.matches
+        && !re.is_match(text)
+    {
+        return false;
+    }
+    if let Some(re) = &c.not_matches
+        && re.is_match(text)
+    {
+        return false;
+    }
+    if let Some(re) = &c.literal_parts_match {
+        match ev.literal_parts(node).or_else(|| ev.constant_value(node)) {
+            Some(parts) if re.is_match(&parts) => {}
+            _ => return false,
+        }
+    }
+    if let Some(targets) = &c.resolves_to {
+        match ev.qualified_name(node) {
+            Some(q) if targets.iter().any(|t| *t == q) => {}
+            _ => return false,
+        }
+    }
+    if c.min_entropy.is_some() || c.min_length.is_some() {
+        let Some(value) = ev.constant_value(node) else {
+            return false;
+        };
+        if c.min_length.is_some_and(|n| value.chars().count() < n) {
+            return false;
+        }
+        if c.min_entropy.is_some_and(|e| shannon_entropy(&value) < e) {
+            return false;
+        }
+    }
+    let lang = ev.doc.language();
+    if let Some(q) = c.has.as_ref().and_then(|m| m.get(&lang))
+        && !subtree_matches(q, node, c.depth, ev)
+    {
+        return false;
+    }
+    if let Some(q) = c.not_has.as_ref().and_then(|m| m.get(&lang))
+        && subtree_matches(q, node, c.depth, ev)
+    {
+        return false;
+    }
+    if let Some(q) = c.inside.as_ref().and_then(|m| m.get(&lang))
+        && !ancestor_matches(q, node, ev)
+    {
+        return false;
+    }
+    if let Some(q) = c.not_inside.as_ref().and_then(|m| m.get(&lang))
+        && ancestor_matches(q, node, ev)
+    {
+        return false;
+    }
+    true
+}
+
+fn subtree_matches(q: &tree_sitter::Query, node: Node, depth: Option<u32>, ev: &Evaluator) -> bool {
+    let mut cursor = QueryCursor::new();
+    cursor.set_match_limit(MATCH_LIMIT);
+    cursor.set_max_start_depth(depth);
+    let mut it = cursor.matches(q, node, ev.doc.text().as_bytes());
+    it.next().is_some()
+}
+
+/// Whether some ancestor of `node` is the outermost node of a match of `q`.
+fn ancestor_matches(q: &tree_sitter::Query, node: Node, ev: &Evaluator) -> bool {
+    let mut cursor = QueryCursor::new();
+    cursor.set_match_limit(MATCH_LIMIT);
+    let mut ancestor = node.parent();
+    let mut steps = 0;
+    while let Some(a) = ancestor {
+        steps += 1;
+        if steps > 256 {
+            break; // bounded: deep nesting cannot make this quadratic
+        }
+        cursor.set_max_start_depth(Some(0));
+        let mut it = cursor.matches(q, a, ev.doc.text().as_bytes());
+        if it.next().is_some() {
+            return true;
+        }
+        ancestor = a.parent();
+    }
+    false
+}

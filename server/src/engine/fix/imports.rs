@@ -1,0 +1,234 @@
+//! Import edits: Go import specs added or removed, JavaScript named imports extended.
+
+use tree_sitter::Node;
+
+use super::Edit;
+use crate::engine::document::{Document, TextRange};
+use crate::engine::semantics::{FileFacts, go_default_package_name, string_literal_value};
+
+fn kids<'t>(node: Node<'t>) -> Vec<Node<'t>> {
+    let mut c = node.walk();
+    node.named_children(&mut c).collect()
+}
+
+fn go_import_specs<'t>(doc: &'t Document) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
+    for decl in kids(doc.tree().root_node()) {
+        if decl.kind() != "import_declaration" {
+            continue;
+        }
+        for child in kids(decl) {
+            match child.kind() {
+                "import_spec" => out.push(child),
+                "import_spec_list" => out.extend(
+                    kids(child)
+                        .into_iter()
+                        .filter(|n| n.kind() == "import_spec"),
+                ),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn spec_path(doc: &Document, spec: Node) -> String {
+    spec.child_by_field_name("path")
+        .and_then(|p| string_literal_value(p, doc.text(), doc.language()))
+        .unwrap_or_default()
+}
+
+/// An edit adding `import "path"` to a Go file, or None when it is already imported.
+pub fn go_add_import(doc: &Document, path: &str) -> Option<Edit> {
+    let specs = go_import_specs(doc);
+    if specs.iter().any(|s| spec_path(doc, *s) == path) {
+        return None;
+    }
+    let text = doc.text();
+    let root = doc.tree().root_node();
+    // Prefer a parenthesised block: insert in sorted position within it.
+    let block = kids(root)
+        .into_iter()
+        .filter(|d| d.kind() == "import_declaration")
+        .find_map(|d| kids(d).into_iter().find(|c| c.kind() == "import_spec_list"));
+    if let Some(list) = block {
+        let in_list: Vec<Node> = kids(list)
+            .into_iter()
+            .filter(|n| n.kind() == "import_spec")
+            .collect();
+        let line_start = |o: usize| text[..o].rfind('\n').map_or(0, |i| i + 1);
+        let at = match in_list.iter().find(|s| spec_path(doc, **s).as_str() > path) {
+            Some(s) => line_start(s.start_byte()),
+            None => match in_list.last() {
+                Some(last) => text[last.end_byte()..]
+                    .find('\n')
+                    .map_or(text.len(), |i| last.end_byte() + i + 1),
+                None => line_start(list.end_byte() - 1),
+            },
+        };
+        return Some(Edit {
+            range: TextRange::new(at, at),
+            new_text: format!("\t\"{path}\"\n"),
+        });
+    }
+    let anchor = kids(root)
+        .into_iter()
+        .filter(|d| d.kind() == "import_declaration" || d.kind() == "package_clause")
+        .last()?;
+    let at = anchor.end_byte();
+    let sep = if anchor.kind() == "package_clause" {
+        "\n\n"
+    } else {
+        "\n"
+    };
+    Some(Edit {
+        range: TextRange::new(at, at),
+        new_text: format!("{sep}import \"{path}\""),
+    })
+}
+
+/// Counts qualified uses (`name.X`) of a Go package name outside `skip` ranges.
+fn go_package_uses(doc: &Document, name: &str, skip: &[TextRange]) -> usize {
+    let text = doc.text();
+    let mut count = 0;
+    let mut cursor = doc.tree().walk();
+    'walk: loop {
+        let node = cursor.node();
+        let operand = match node.kind() {
+            "selector_expression" => node.child_by_field_name("operand"),
+            "qualified_type" => node.child_by_field_name("package"),
+            _ => None,
+        };
+        if let Some(op) = operand
+            && &text[op.byte_range()] == name
+            && !skip
+                .iter()
+                .any(|r| r.start <= op.start_byte() && op.end_byte() <= r.end)
+        {
+            count += 1;
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    count
+}
+
+/// An edit removing the import of `path` if nothing outside `replaced` uses it.
+pub fn go_remove_unused_import(doc: &Document, path: &str, replaced: &[TextRange]) -> Option<Edit> {
+    let specs = go_import_specs(doc);
+    let spec = *specs.iter().find(|s| spec_path(doc, **s) == path)?;
+    let name = match spec.child_by_field_name("name") {
+        Some(n) if n.kind() == "package_identifier" => doc.text()[n.byte_range()].to_string(),
+        Some(_) => return None, // blank or dot import: uses cannot be counted
+        None => go_default_package_name(path).to_string(),
+    };
+    if go_package_uses(doc, &name, replaced) > 0 {
+        return None;
+    }
+    let text = doc.text();
+    let parent = spec.parent()?;
+    // The node to delete: the spec's line inside a block, else the whole declaration.
+    let target = if parent.kind() == "import_spec_list" {
+        let siblings = kids(parent)
+            .into_iter()
+            .filter(|n| n.kind() == "import_spec")
+            .count();
+        if siblings > 1 { spec } else { parent.parent()? }
+    } else {
+        parent
+    };
+    let ls = text[..target.start_byte()].rfind('\n').map_or(0, |i| i + 1);
+    let le = text[target.end_byte()..]
+        .find('\n')
+        .map_or(text.len(), |i| target.end_byte() + i + 1);
+    let whole_lines = text[ls..target.start_byte()].trim().is_empty()
+        && text[target.end_byte()..le].trim().is_empty();
+    let range = if whole_lines {
+        TextRange::new(ls, le)
+    } else {
+        TextRange::new(target.start_byte(), target.end_byte())
+    };
+    Some(Edit {
+        range,
+        new_text: String::new(),
+    })
+}
+
+/// For `module:name`, makes `name` a binding of `module`'s export in a JS file by
+/// extending an existing destructuring `require` or named `import`. Returns
+/// `Ok(None)` when already bound, `Err(())` when there is no place to add it.
+pub fn js_add_named_import(
+    doc: &Document,
+    facts: &FileFacts,
+    spec: &str,
+) -> Result<Option<Edit>, ()> {
+    let (module, name) = spec.split_once(':').ok_or(())?;
+    let wanted = format!("{module}.{name}");
+    match facts.bindings.get(name) {
+        Some(b) if *b == wanted => return Ok(None),
+        Some(_) => return Err(()), // the name means something else here
+        None => {}
+    }
+    let text = doc.text();
+    let mut cursor = doc.tree().walk();
+    'walk: loop {
+        let node = cursor.node();
+        let list = match node.kind() {
+            // const { exec } = require('child_process')
+            "variable_declarator" => node
+                .child_by_field_name("name")
+                .filter(|n| n.kind() == "object_pattern")
+                .filter(|_| {
+                    node.child_by_field_name("value")
+                        .is_some_and(|v| facts_target(v, text).as_deref() == Some(module))
+                }),
+            // import { exec } from 'child_process'
+            "import_statement" => node
+                .child_by_field_name("source")
+                .and_then(|s| string_literal_value(s, text, doc.language()))
+                .filter(|m| m.strip_prefix("node:").unwrap_or(m) == module)
+                .and_then(|_| kids(node).into_iter().find(|c| c.kind() == "import_clause"))
+                .and_then(|c| kids(c).into_iter().find(|k| k.kind() == "named_imports")),
+            _ => None,
+        };
+        if let Some(list) = list
+            && let Some(edit) = super::list_edit::append_item(text, list, name, false)
+        {
+            return Ok(Some(edit));
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    Err(())
+}
+
+fn facts_target(value: Node, text: &str) -> Option<String> {
+    if value.kind() != "call_expression" {
+        return None;
+    }
+    let f = value.child_by_field_name("function")?;
+    if &text[f.byte_range()] != "require" {
+        return None;
+    }
+    let arg = value.child_by_field_name("arguments")?.named_child(0)?;
+    let m = string_literal_value(arg, text, crate::engine::language::Language::JavaScript)?;
+    Some(m.strip_prefix("node:").unwrap_or(&m).to_string())
+}

@@ -1,0 +1,18 @@
+//! The analysis engine: everything from text to findings and fixes. It knows nothing
+//! of LSP or terminals; the CLI and the server are thin adapters over it.
+
+pub mod analyze;
+pub mod builtin_rules;
+pub mod document;
+pub mod fix;
+pub mod language;
+pub mod line_index;
+pub mod rule;
+pub mod semantics;
+
+pub use analyze::{Analysis, Finding, RuleFilter, analyze};
+pub use document::{Document, TextRange};
+pub use fix::{Edit, Fix};
+pub use language::{Language, RuleLanguage};
+pub use line_index::{LineCol, LineIndex, PositionEncoding};
+pub use rule::{Applicability, Confidence, Rule, RuleSet, Severity};

@@ -1,0 +1,470 @@
+//! Reading rule files: TOML parsing, validation, and clear errors that name the file,
+//! the line and the reason. One broken rule never prevents the others from loading.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use regex::{Regex, RegexBuilder};
+use tree_sitter::Query;
+
+use super::model::{ConstraintSpec, RuleFile};
+use super::{Constraint, Rule, RuleOrigin, RuleSet};
+use crate::engine::fix::template::Template;
+use crate::engine::language::Language;
+
+/// The text of one rule file and where it came from.
+#[derive(Debug, Clone)]
+pub struct RuleSource {
+    pub origin: RuleOrigin,
+    pub text: String,
+}
+
+/// Why a rule file could not be loaded; `line` and `column` are 1-based.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    pub origin: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.origin, self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// Largest compiled regex a rule may use: rules can come from an untrusted workspace.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// Largest rule query, in bytes, for the same reason.
+const QUERY_SIZE_LIMIT: usize = 64 * 1024;
+
+/// Loads every source; returns the rules that validated and an error for each that did
+/// not. Duplicate ids are errors on the later file.
+pub fn load_rules(sources: Vec<RuleSource>) -> (RuleSet, Vec<RuleError>) {
+    let mut rules: Vec<Arc<Rule>> = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = HashSet::new();
+    for source in sources {
+        match parse_rule(&source) {
+            Ok(rule) => {
+                if !seen.insert(rule.id.clone()) {
+                    errors.push(RuleError {
+                        origin: source.origin.to_string(),
+                        line: 1,
+                        column: 1,
+                        message: format!("duplicate rule id `{}`", rule.id),
+                    });
+                    continue;
+                }
+                rules.push(Arc::new(rule));
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    match RuleSet::from_rules(rules.clone()) {
+        Ok(set) => (set, errors),
+        Err((i, msg)) => {
+            // Queries that compile alone but not together should not happen; drop the
+            // culprit (or everything, if it cannot be named) rather than lose the scan.
+            if let Some(rule) = rules.get(i) {
+                errors.push(RuleError {
+                    origin: rule.origin.to_string(),
+                    line: 1,
+                    column: 1,
+                    message: format!("query cannot be combined with the others: {msg}"),
+                });
+                let rest: Vec<_> = rules.iter().filter(|r| r.id != rule.id).cloned().collect();
+                let set = RuleSet::from_rules(rest).unwrap_or_else(|_| empty_set());
+                (set, errors)
+            } else {
+                errors.push(RuleError {
+                    origin: "<rules>".into(),
+                    line: 1,
+                    column: 1,
+                    message: msg,
+                });
+                (empty_set(), errors)
+            }
+        }
+    }
+}
+
+fn empty_set() -> RuleSet {
+    RuleSet::from_rules(Vec::new()).expect("an empty rule set always compiles")
+}
+
+/// Loads every `*.toml` below `dir` (sorted, for stable output).
+pub fn read_rule_dir(dir: &Path) -> (Vec<RuleSource>, Vec<RuleError>) {
+    let mut sources = Vec::new();
+    let mut errors = Vec::new();
+    let mut paths = Vec::new();
+    for entry in ignore::WalkBuilder::new(dir).hidden(false).build() {
+        match entry {
+            Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                if e.path().extension().is_some_and(|x| x == "toml") {
+                    paths.push(e.into_path());
+                }
+            }
+            Ok(_) => {}
+            Err(e) => errors.push(RuleError {
+                origin: dir.display().to_string(),
+                line: 1,
+                column: 1,
+                message: e.to_string(),
+            }),
+        }
+    }
+    paths.sort();
+    for path in paths {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => sources.push(RuleSource {
+                origin: RuleOrigin::File(path),
+                text,
+            }),
+            Err(e) => errors.push(RuleError {
+                origin: path.display().to_string(),
+                line: 1,
+                column: 1,
+                message: format!("cannot read rule file: {e}"),
+            }),
+        }
+    }
+    (sources, errors)
+}
+
+struct Ctx<'a> {
+    origin: String,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err_at(&self, offset: usize, message: impl Into<String>) -> RuleError {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        RuleError {
+            origin: self.origin.clone(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+pub fn parse_rule(source: &RuleSource) -> Result<Rule, RuleError> {
+    let ctx = Ctx {
+        origin: source.origin.to_string(),
+        text: &source.text,
+    };
+    let file: RuleFile = toml::from_str(&source.text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        ctx.err_at(offset, e.message().trim().to_string())
+    })?;
+    let id_span = find_key(&source.text, "id");
+    let id_ok = Regex::new(r"^[a-z][a-z0-9]*/[a-z0-9][a-z0-9-]*$").expect("static regex");
+    if !id_ok.is_match(&file.id) {
+        return Err(ctx.err_at(
+            id_span,
+            format!(
+                "rule id `{}` must look like `language/name-with-dashes`",
+                file.id
+            ),
+        ));
+    }
+    if file.cwe.is_empty() {
+        return Err(ctx.err_at(
+            find_key(&source.text, "cwe"),
+            "a rule needs at least one CWE id",
+        ));
+    }
+    let owasp_ok = Regex::new(r"^A(0[1-9]|10):2021").expect("static regex");
+    if let Some(bad) = file.owasp.iter().find(|o| !owasp_ok.is_match(o)) {
+        return Err(ctx.err_at(
+            find_key(&source.text, "owasp"),
+            format!("OWASP category `{bad}` must look like `A03:2021-Injection`"),
+        ));
+    }
+
+    let query_span = file.query.span();
+    let query_source = file.query.get_ref().clone();
+    if query_source.len() > QUERY_SIZE_LIMIT {
+        return Err(ctx.err_at(query_span.start, "query is larger than 64 KiB"));
+    }
+    // Offset of the query's first character inside the file: skip the opening quotes
+    // and, for multi-line strings, the newline TOML trims after them.
+    let query_body_offset = {
+        let raw = &source.text[query_span.start..query_span.end];
+        let quote = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+            3
+        } else {
+            1
+        };
+        let mut o = query_span.start + quote;
+        if quote == 3 && source.text[o..].starts_with('\n') {
+            o += 1;
+        } else if quote == 3 && source.text[o..].starts_with("\r\n") {
+            o += 2;
+        }
+        o
+    };
+
+    let mut pattern_counts = HashMap::new();
+    let mut capture_names: Option<Vec<String>> = None;
+    for &lang in file.language.targets() {
+        let query = Query::new(&lang.grammar(), &query_source).map_err(|e| {
+            let line_start = query_source
+                .split_inclusive('\n')
+                .take(e.row)
+                .map(str::len)
+                .sum::<usize>();
+            ctx.err_at(
+                query_body_offset + line_start + e.column,
+                format!(
+                    "query does not compile for {}: {:?} error: {}",
+                    lang.name(),
+                    e.kind,
+                    e.message.trim()
+                ),
+            )
+        })?;
+        pattern_counts.insert(lang, query.pattern_count());
+        if capture_names.is_none() {
+            capture_names = Some(
+                query
+                    .capture_names()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            );
+        }
+    }
+    let captures = capture_names.unwrap_or_default();
+    let has_capture = |name: &str| captures.iter().any(|c| c == name);
+    if !has_capture(&file.report) {
+        return Err(ctx.err_at(
+            query_span.start,
+            format!(
+                "query has no capture @{} to report (set `report` to the capture to flag)",
+                file.report
+            ),
+        ));
+    }
+
+    let mut constraints = Vec::new();
+    for spanned in &file.constraints {
+        let spec = spanned.get_ref();
+        let at = spanned.span().start;
+        if let Some(c) = &spec.capture
+            && !has_capture(c)
+        {
+            return Err(ctx.err_at(
+                at,
+                format!("constraint names capture @{c}, which the query does not have"),
+            ));
+        }
+        constraints.push(
+            compile_constraint(spec, file.language.targets()).map_err(|m| ctx.err_at(at, m))?,
+        );
+    }
+
+    let mut fix_when = Vec::new();
+    for spanned in &file.fixes {
+        let fix = spanned.get_ref();
+        let at = spanned.span().start;
+        let mut when = Vec::new();
+        for spec in &fix.when {
+            if let Some(c) = &spec.capture
+                && !has_capture(c)
+            {
+                return Err(ctx.err_at(
+                    at,
+                    format!("fix condition names capture @{c}, which the query does not have"),
+                ));
+            }
+            when.push(
+                compile_constraint(spec, file.language.targets()).map_err(|m| ctx.err_at(at, m))?,
+            );
+        }
+        fix_when.push(when);
+        if fix.edits.is_empty() {
+            return Err(ctx.err_at(at, format!("fix `{}` has no edits", fix.title)));
+        }
+        for edit in &fix.edits {
+            if !has_capture(&edit.capture) {
+                return Err(ctx.err_at(
+                    at,
+                    format!(
+                        "fix edit names capture @{}, which the query does not have",
+                        edit.capture
+                    ),
+                ));
+            }
+            let template = Template::parse(&edit.text).map_err(|m| ctx.err_at(at, m))?;
+            for name in template.captures() {
+                if !has_capture(name) {
+                    return Err(ctx.err_at(
+                        at,
+                        format!(
+                            "fix template uses {{{{{name}}}}}, which the query does not capture"
+                        ),
+                    ));
+                }
+            }
+        }
+        let go = file.language == crate::engine::language::RuleLanguage::Go;
+        if !go && !fix.remove_unused_imports.is_empty() {
+            return Err(ctx.err_at(at, "remove-unused-imports is supported for Go rules only"));
+        }
+        if let Some(bad) = fix.add_imports.iter().find(|i| !go && !i.contains(':')) {
+            return Err(ctx.err_at(
+                at,
+                format!("JavaScript add-imports take `module:name`, got `{bad}`"),
+            ));
+        }
+    }
+    let message_template = Template::parse(&file.message)
+        .map_err(|m| ctx.err_at(find_key(&source.text, "message"), m))?;
+    for name in message_template.captures() {
+        if !has_capture(name) {
+            return Err(ctx.err_at(
+                find_key(&source.text, "message"),
+                format!("message uses {{{{{name}}}}}, which the query does not capture"),
+            ));
+        }
+    }
+    for (i, bad) in file.bad.iter().enumerate() {
+        if let Some(ext) = &bad.ext
+            && Language::from_extension(ext).is_none()
+        {
+            return Err(ctx.err_at(0, format!("bad example {} has unknown ext `{ext}`", i + 1)));
+        }
+        if let Some(n) = bad.fix
+            && n >= file.fixes.len()
+        {
+            return Err(ctx.err_at(
+                0,
+                format!(
+                    "bad example {} names fix {n} but the rule has {}",
+                    i + 1,
+                    file.fixes.len()
+                ),
+            ));
+        }
+    }
+
+    Ok(Rule {
+        id: file.id,
+        title: file.title,
+        language: file.language,
+        severity: file.severity,
+        confidence: file.confidence,
+        cwe: file.cwe,
+        owasp: file.owasp,
+        tags: file.tags,
+        message: file.message,
+        explanation: file.explanation,
+        references: file.references,
+        origin: source.origin.clone(),
+        fixes: file.fixes.into_iter().map(|f| f.into_inner()).collect(),
+        bad: file.bad,
+        good: file.good,
+        query_source,
+        report: file.report,
+        constraints,
+        fix_when,
+        pattern_counts,
+    })
+}
+
+/// Byte offset of `key = ` at the start of a line, for error positions.
+fn find_key(text: &str, key: &str) -> usize {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        if let Some(rest) = t.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            return offset + (line.len() - t.len());
+        }
+        offset += line.len();
+    }
+    0
+}
+
+fn regex(pattern: &str) -> Result<Regex, String> {
+    RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| format!("invalid regex `{pattern}`: {e}"))
+}
+
+fn sub_query(source: &str, langs: &[Language]) -> Result<HashMap<Language, Query>, String> {
+    if source.len() > QUERY_SIZE_LIMIT {
+        return Err("constraint query is larger than 64 KiB".into());
+    }
+    let mut out = HashMap::new();
+    for &lang in langs {
+        let q = Query::new(&lang.grammar(), source).map_err(|e| {
+            format!(
+                "constraint query does not compile for {} (line {}, column {}): {}",
+                lang.name(),
+                e.row + 1,
+                e.column + 1,
+                e.message.trim()
+            )
+        })?;
+        out.insert(lang, q);
+    }
+    Ok(out)
+}
+
+fn compile_constraint(spec: &ConstraintSpec, langs: &[Language]) -> Result<Constraint, String> {
+    let needs_capture = spec.constant.is_some()
+        || spec.matches.is_some()
+        || spec.not_matches.is_some()
+        || spec.literal_parts_match.is_some()
+        || spec.resolves_to.is_some()
+        || spec.has.is_some()
+        || spec.not_has.is_some()
+        || spec.inside.is_some()
+        || spec.not_inside.is_some()
+        || spec.min_entropy.is_some()
+        || spec.min_length.is_some();
+    let file_level = spec.file_imports.is_some() || spec.file_not_imports.is_some();
+    if !needs_capture && !file_level {
+        return Err("constraint has no condition".into());
+    }
+    if needs_capture && spec.capture.is_none() {
+        return Err("constraint needs `capture`".into());
+    }
+    let opt_re = |p: &Option<String>| p.as_deref().map(regex).transpose();
+    let opt_q = |p: &Option<String>| p.as_deref().map(|s| sub_query(s, langs)).transpose();
+    Ok(Constraint {
+        capture: spec.capture.clone(),
+        constant: spec.constant,
+        matches: opt_re(&spec.matches)?,
+        not_matches: opt_re(&spec.not_matches)?,
+        literal_parts_match: opt_re(&spec.literal_parts_match)?,
+        resolves_to: spec.resolves_to.clone(),
+        has: opt_q(&spec.has)?,
+        not_has: opt_q(&spec.not_has)?,
+        depth: spec.depth,
+        inside: opt_q(&spec.inside)?,
+        not_inside: opt_q(&spec.not_inside)?,
+        min_entropy: spec.min_entropy,
+        min_length: spec.min_length,
+        file_imports: spec.file_imports.clone(),
+        file_not_imports: spec.file_not_imports.clone(),
+    })
+}

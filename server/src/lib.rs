@@ -1,0 +1,5 @@
+//! Vigil: secure-coding feedback as you type. See ARCHITECTURE.md for the map.
+
+pub mod cli;
+pub mod engine;
+pub mod lsp;

@@ -1,0 +1,1 @@
+//! Integration tests for `vigil cli`; see the module docs of each test.

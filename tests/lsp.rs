@@ -1,0 +1,1 @@
+//! Integration tests for `vigil lsp`; see the module docs of each test.
