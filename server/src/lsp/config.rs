@@ -198,6 +198,9 @@ pub fn settings_from_init_options(options: Option<&Value>) -> Value {
 /// Overlays `overlay`'s top-level keys on `base` (workspace settings win over
 /// initialization options).
 pub fn merge(base: &Value, overlay: &Value) -> Value {
+    if !overlay.is_object() {
+        return base.clone();
+    }
     let mut out: Map<String, Value> = base.as_object().cloned().unwrap_or_default();
     if let Value::Object(o) = overlay {
         for (k, v) in o {

@@ -7,6 +7,7 @@
 //! - [`config`]: settings, validated field by field
 //! - [`actions`], [`hover`]: code actions and hovers
 //! - [`logging`]: stderr and `window/logMessage`
+//! - [`transport`]: stdio framing that answers malformed messages and keeps going
 //! - [`test_hooks`]: environment hooks used by the integration tests only
 
 pub mod actions;
@@ -19,6 +20,7 @@ pub mod scheduler;
 pub mod server;
 pub mod state;
 pub mod test_hooks;
+pub mod transport;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -43,6 +45,9 @@ pub struct ServeArgs {
 /// How many requests may be in flight at once. Requests that wait for an analysis
 /// (pull diagnostics, hovers) must not hold back the notifications behind them.
 const MAX_CONCURRENT_REQUESTS: usize = 64;
+
+/// How long the service may take to wind down after `exit` or the end of input.
+const EXIT_GRACE: std::time::Duration = std::time::Duration::from_millis(250);
 
 pub fn run(args: ServeArgs) -> ExitCode {
     let log_rx = logging::init(args.log_level);
@@ -71,10 +76,27 @@ pub fn run(args: ServeArgs) -> ExitCode {
             ));
             Backend::new(client, state.clone(), flag)
         });
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .concurrency_level(MAX_CONCURRENT_REQUESTS)
-            .serve(service)
-            .await;
+        let mut pipes = transport::spawn(tokio::io::stdin(), tokio::io::stdout());
+        let serve = Box::pin(
+            Server::new(pipes.service_in, pipes.service_out, socket)
+                .concurrency_level(MAX_CONCURRENT_REQUESTS)
+                .serve(service),
+        );
+        let input_done = async {
+            let _ = pipes.input_done.wait_for(|done| *done).await;
+            tokio::time::sleep(EXIT_GRACE).await;
+        };
+        tokio::select! {
+            () = serve => {}
+            () = input_done => {
+                // A handler is still waiting (say, for a reply to a request we sent the
+                // client); the client is gone, so it never will be answered.
+                tracing::debug!("the session ended with handlers still pending");
+            }
+        }
+        // `serve` is dropped by now, closing the service's output: wait (briefly) until
+        // its last frames, such as the reply to `shutdown`, reached stdout.
+        let _ = tokio::time::timeout(EXIT_GRACE, pipes.flushed).await;
     });
     // Do not wait for analyses still running or for the blocked stdin reader: `exit`
     // must end the process promptly.

@@ -25,6 +25,8 @@ pub struct Backend {
     shut_down: Arc<AtomicBool>,
     /// Settings problems found during `initialize`, shown once the client listens.
     init_problems: std::sync::Mutex<Vec<String>>,
+    /// The raw settings last applied: a reload that changes nothing re-analyses nothing.
+    applied: std::sync::Mutex<Value>,
 }
 
 impl Backend {
@@ -34,12 +36,14 @@ impl Backend {
             state,
             shut_down,
             init_problems: std::sync::Mutex::new(Vec::new()),
+            applied: std::sync::Mutex::new(Value::Null),
         }
     }
 
     /// Validates `raw` settings, loads the rules they name, and swaps the
     /// configuration in. Returns the problems to show the user.
     fn apply_settings(&self, raw: &Value) -> Vec<String> {
+        *self.applied.lock().unwrap_or_else(|e| e.into_inner()) = raw.clone();
         let (settings, mut problems) = parse_settings(raw);
         let root = self.state.session().root;
         let rules = load_rule_set(&settings, root.as_deref(), &mut problems);
@@ -93,6 +97,10 @@ impl Backend {
             };
         }
         let merged = config::merge(&session.init_settings, &workspace);
+        if *self.applied.lock().unwrap_or_else(|e| e.into_inner()) == merged {
+            tracing::debug!("settings unchanged");
+            return;
+        }
         let problems = self.apply_settings(&merged);
         self.reanalyse_all();
         if session.pull && session.pull_refresh {
