@@ -1010,3 +1010,56 @@ fn logs_go_to_stderr_and_the_client_never_to_stdout() {
     assert!(quiet.shutdown_and_exit().success());
     assert!(!quiet.stderr().contains("analysed"));
 }
+
+#[test]
+fn documents_whose_trees_were_dropped_are_still_served() {
+    // A budget of one byte keeps only the tree of the document analysed last.
+    let mut c = LspClient::spawn(
+        &[("VIGIL_TEST_TREE_BUDGET", "1")],
+        &["--log-level", "debug"],
+    );
+    c.initialize(pull_client_caps(), json!({"debounceMs": 0}));
+    c.open(JS_URI, "javascript", 1, JS_VULNERABLE);
+    let diags = c.pull(JS_URI).unwrap();
+    c.open(GO_URI, "go", 1, GO_VULNERABLE);
+    assert_eq!(c.pull(GO_URI).unwrap().len(), 1);
+    c.drain_for(Duration::from_millis(100));
+    assert!(
+        c.stderr().contains(&format!("parked the tree of {JS_URI}")),
+        "{}",
+        c.stderr()
+    );
+    // Hover and quick fixes parse the parked text again.
+    let at = JS_VULNERABLE.find("'md5'").unwrap();
+    let hover = c
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": JS_URI}, "position": c.position(JS_VULNERABLE, at)}),
+        )
+        .unwrap();
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("js/weak-hash")
+    );
+    let md5 = diags
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().contains("md5"))
+        .unwrap()
+        .clone();
+    let (fixed, after, _) = apply_quick_fix(
+        &mut c,
+        JS_URI,
+        Language::JavaScript,
+        JS_VULNERABLE,
+        1,
+        &md5,
+        "Use SHA-256",
+    );
+    assert_eq!(
+        summary(&after),
+        builtin_summary(Language::JavaScript, &fixed, Encoding::Utf8)
+    );
+    assert!(c.shutdown_and_exit().success());
+}

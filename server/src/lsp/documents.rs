@@ -14,68 +14,79 @@ use super::convert::to_offset;
 use super::scheduler::Outcome;
 use crate::engine::{Document, Language, LineIndex, PositionEncoding, TextRange};
 
-/// The text of a document, parsed unless it is above the file-size limit.
+/// The text of a document, with its syntax tree while it has one.
+///
+/// Documents are parsed by the analysis worker, not on the protocol task; the tree is
+/// then kept so later edits re-parse incrementally. Trees cost about thirty times the
+/// text in memory, so only the most recently changed documents keep theirs (see
+/// [`super::scheduler`]); the others go back to text and are parsed again when needed.
 #[derive(Debug, Clone)]
 pub enum Content {
     Parsed(Document),
-    /// Too large to analyse: only the text is kept so edits still apply.
-    Oversized {
+    /// Not parsed: new, parked to save memory, or above the size limit.
+    Text {
         text: String,
         line_index: LineIndex,
     },
 }
 
 impl Content {
-    pub fn new(language: Language, text: String, max_size: usize) -> Content {
-        if text.len() > max_size {
-            Content::Oversized {
-                line_index: LineIndex::new(&text),
-                text,
-            }
-        } else {
-            Content::Parsed(Document::new(language, text))
+    pub fn new(text: String) -> Content {
+        Content::Text {
+            line_index: LineIndex::new(&text),
+            text,
         }
     }
 
     pub fn text(&self) -> &str {
         match self {
             Content::Parsed(doc) => doc.text(),
-            Content::Oversized { text, .. } => text,
+            Content::Text { text, .. } => text,
         }
     }
 
     pub fn line_index(&self) -> &LineIndex {
         match self {
             Content::Parsed(doc) => doc.line_index(),
-            Content::Oversized { line_index, .. } => line_index,
+            Content::Text { line_index, .. } => line_index,
         }
     }
 
     fn edit(&mut self, range: TextRange, new_text: &str) {
         match self {
             Content::Parsed(doc) => doc.edit(range, new_text),
-            Content::Oversized { text, line_index } => {
+            Content::Text { text, line_index } => {
                 text.replace_range(range.start..range.end, new_text);
                 *line_index = LineIndex::new(text);
             }
         }
     }
 
-    /// Re-parses after edits and moves between parsed and oversized as the text
-    /// crosses `max_size`.
-    pub fn settle(&mut self, language: Language, max_size: usize) {
+    /// Re-parses a parsed document after edits (incrementally), or drops its tree
+    /// once the text is above `max_size`.
+    pub fn settle(&mut self, max_size: usize) {
         match self {
-            Content::Parsed(doc) if doc.text().len() > max_size => {
-                *self = Content::Oversized {
-                    text: doc.text().to_string(),
-                    line_index: doc.line_index().clone(),
-                };
-            }
+            Content::Parsed(doc) if doc.text().len() > max_size => self.park(),
             Content::Parsed(doc) => doc.reparse(),
-            Content::Oversized { text, .. } if text.len() <= max_size => {
-                *self = Content::Parsed(Document::new(language, std::mem::take(text)));
-            }
-            Content::Oversized { .. } => {}
+            Content::Text { .. } => {}
+        }
+    }
+
+    /// Drops the tree, keeping the text.
+    pub fn park(&mut self) {
+        if let Content::Parsed(doc) = self {
+            *self = Content::Text {
+                text: doc.text().to_string(),
+                line_index: doc.line_index().clone(),
+            };
+        }
+    }
+
+    /// A parsed document of this text: the kept one, or a fresh parse.
+    pub fn to_document(&self, language: Language) -> Document {
+        match self {
+            Content::Parsed(doc) => doc.clone(),
+            Content::Text { text, .. } => Document::new(language, text.clone()),
         }
     }
 }
@@ -108,10 +119,10 @@ impl OpenDocument {
                     let range = byte_range(&self.content, range, enc);
                     self.content.edit(range, &change.text);
                 }
-                None => self.content = Content::new(self.language, change.text.clone(), max_size),
+                None => self.content = Content::new(change.text.clone()),
             }
         }
-        self.content.settle(self.language, max_size);
+        self.content.settle(max_size);
     }
 }
 
@@ -145,7 +156,7 @@ mod tests {
         let mut doc = OpenDocument {
             language: Language::JavaScript,
             version: 1,
-            content: Content::new(Language::JavaScript, "let a = '😀';\n".into(), 100),
+            content: Content::Parsed(Document::new(Language::JavaScript, "let a = '😀';\n")),
             generation: 0,
             results: watch::Sender::new(None),
         };
@@ -157,16 +168,31 @@ mod tests {
             100,
         );
         assert_eq!(doc.content.text(), "let a = '😀xy';\n");
+        let Content::Parsed(parsed) = &doc.content else {
+            panic!("a parsed document stays parsed under the limit");
+        };
+        assert_eq!(
+            parsed.tree().root_node().to_sexp(),
+            Document::new(Language::JavaScript, doc.content.text())
+                .tree()
+                .root_node()
+                .to_sexp()
+        );
         doc.apply_changes(
             &[change(0, 0, 0, 0, &"/".repeat(200))],
             PositionEncoding::Utf8,
             100,
         );
-        assert!(matches!(doc.content, Content::Oversized { .. }));
+        assert!(
+            matches!(doc.content, Content::Text { .. }),
+            "tree dropped above the limit"
+        );
         doc.apply_changes(&[change(0, 0, 0, 200, "")], PositionEncoding::Utf8, 100);
-        let Content::Parsed(parsed) = &doc.content else {
-            panic!("back under the limit, the document is parsed again");
-        };
-        assert!(!parsed.has_syntax_errors());
+        assert_eq!(doc.content.text(), "let a = '😀xy';\n");
+        assert!(
+            !doc.content
+                .to_document(Language::JavaScript)
+                .has_syntax_errors()
+        );
     }
 }

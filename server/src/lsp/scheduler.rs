@@ -15,7 +15,7 @@ use super::convert;
 use super::documents::Content;
 use super::state::{Config, State};
 use super::test_hooks;
-use crate::engine::{Document, Finding, PositionEncoding, analyze};
+use crate::engine::{Document, Finding, Language, PositionEncoding, analyze};
 
 /// The result of analysing one generation of a document.
 #[derive(Debug)]
@@ -28,11 +28,19 @@ pub struct Outcome {
 
 #[derive(Debug)]
 pub struct Analyzed {
-    /// The text that was analysed; None when the file was above the size limit.
+    /// The document that was analysed; None when it was above the size limit, or
+    /// once its tree was dropped to save memory (see [`document_of`]).
     pub document: Option<Document>,
+    pub too_large: bool,
     pub findings: Vec<Finding>,
     pub diagnostics: Vec<Diagnostic>,
 }
+
+/// Text of parsed documents whose trees are kept, most recently changed first; the
+/// rest are parked as text. At roughly thirty bytes of tree per byte of text this
+/// bounds the trees to about 200 MB however many documents are open, while the
+/// documents being edited keep incremental re-parsing.
+pub const TREE_BUDGET_BYTES: usize = 6 << 20;
 
 /// Messages to the publisher task, the only sender of `publishDiagnostics`, so that
 /// notifications leave in the order they were decided.
@@ -88,16 +96,15 @@ pub fn schedule(state: &Arc<State>, uri: Uri, generation: u64) {
             return;
         };
         let config = state.config();
-        let Some((content, version)) = state
-            .docs
-            .get(&uri)
-            .and_then(|d| (d.generation == generation).then(|| (d.content.clone(), d.version)))
-        else {
+        let Some((content, language, version)) = state.docs.get(&uri).and_then(|d| {
+            (d.generation == generation).then(|| (d.content.clone(), d.language, d.version))
+        }) else {
             return;
         };
         let enc = state.encoding();
         let started = Instant::now();
-        let task = tokio::task::spawn_blocking(move || analyse(content, version, &config, enc));
+        let task =
+            tokio::task::spawn_blocking(move || analyse(content, language, version, &config, enc));
         let result = match task.await {
             Ok(result) => result,
             Err(e) => Err(format!("analysis task failed: {e}")),
@@ -118,14 +125,26 @@ pub fn schedule(state: &Arc<State>, uri: Uri, generation: u64) {
             result,
         });
         {
-            let Some(doc) = state.docs.get(&uri) else {
+            let Some(mut doc) = state.docs.get_mut(&uri) else {
                 return;
             };
             if doc.generation != generation {
                 return;
             }
+            // Keep the tree the worker parsed, so the next edit re-parses incrementally.
+            if let (
+                Content::Text { .. },
+                Ok(Analyzed {
+                    document: Some(parsed),
+                    ..
+                }),
+            ) = (&doc.content, &outcome.result)
+            {
+                doc.content = Content::Parsed(parsed.clone());
+            }
             doc.results.send_replace(Some(outcome));
         }
+        park_trees(&state, &uri);
         if !state.pull_mode()
             && let Some(diagnostics) = diagnostics
         {
@@ -142,12 +161,13 @@ pub fn schedule(state: &Arc<State>, uri: Uri, generation: u64) {
 /// Runs the engine on a snapshot; a panic becomes an error for this analysis only.
 fn analyse(
     content: Content,
+    language: Language,
     version: i32,
     config: &Config,
     enc: PositionEncoding,
 ) -> Result<Analyzed, String> {
     catch_unwind(AssertUnwindSafe(|| {
-        analyse_unguarded(content, version, config, enc)
+        analyse_unguarded(content, language, version, config, enc)
     }))
     .map_err(|payload| {
         let message = payload
@@ -161,35 +181,107 @@ fn analyse(
 
 fn analyse_unguarded(
     content: Content,
+    language: Language,
     version: i32,
     config: &Config,
     enc: PositionEncoding,
 ) -> Analyzed {
     let settings: &Settings = &config.settings;
-    match content {
-        Content::Oversized { text, .. } => Analyzed {
+    let size = content.text().len();
+    if size > settings.max_file_size {
+        return Analyzed {
             document: None,
+            too_large: true,
             findings: Vec::new(),
-            diagnostics: vec![convert::file_too_large(text.len(), settings.max_file_size)],
-        },
-        Content::Parsed(doc) => {
-            test_hooks::before_analysis(doc.text());
-            let analysis = analyze(&doc, config.rules.get(), &settings.filter);
-            for w in &analysis.warnings {
-                tracing::warn!("{w}");
-            }
-            let diagnostics = analysis
-                .findings
-                .iter()
-                .map(|f| convert::diagnostic(f, version, doc.line_index(), doc.text(), enc))
-                .collect();
-            Analyzed {
-                document: Some(doc),
-                findings: analysis.findings,
-                diagnostics,
-            }
-        }
+            diagnostics: vec![convert::file_too_large(size, settings.max_file_size)],
+        };
     }
+    let doc = match content {
+        Content::Parsed(doc) => doc,
+        Content::Text { text, .. } => Document::new(language, text),
+    };
+    test_hooks::before_analysis(doc.text());
+    let analysis = analyze(&doc, config.rules.get(), &settings.filter);
+    for w in &analysis.warnings {
+        tracing::warn!("{w}");
+    }
+    let diagnostics = analysis
+        .findings
+        .iter()
+        .map(|f| convert::diagnostic(f, version, doc.line_index(), doc.text(), enc))
+        .collect();
+    Analyzed {
+        document: Some(doc),
+        too_large: false,
+        findings: analysis.findings,
+        diagnostics,
+    }
+}
+
+/// Drops the trees of the least recently changed documents beyond
+/// [`TREE_BUDGET_BYTES`], never `keep`'s (the document just analysed).
+fn park_trees(state: &State, keep: &Uri) {
+    let mut parsed: Vec<(u64, Uri, usize)> = state
+        .docs
+        .iter()
+        .filter(|d| matches!(d.content, Content::Parsed(_)))
+        .map(|d| (d.generation, d.key().clone(), d.content.text().len()))
+        .collect();
+    let budget = test_hooks::tree_budget(TREE_BUDGET_BYTES);
+    if parsed.iter().map(|p| p.2).sum::<usize>() <= budget {
+        return;
+    }
+    parsed.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut kept = 0;
+    for (_, uri, len) in parsed {
+        if &uri == keep || kept + len <= budget {
+            kept += len;
+            continue;
+        }
+        let Some(mut doc) = state.docs.get_mut(&uri) else {
+            continue;
+        };
+        doc.content.park();
+        // The stored analysis holds the same tree: keep its results, drop the tree.
+        let slim = doc.results.borrow().as_ref().map(|o| match &o.result {
+            Ok(a) if a.document.is_some() => Arc::new(Outcome {
+                generation: o.generation,
+                version: o.version,
+                result: Ok(Analyzed {
+                    document: None,
+                    too_large: a.too_large,
+                    findings: a.findings.clone(),
+                    diagnostics: a.diagnostics.clone(),
+                }),
+            }),
+            _ => o.clone(),
+        });
+        if let Some(slim) = slim {
+            doc.results.send_replace(Some(slim));
+        }
+        tracing::debug!("parked the tree of {}", uri.as_str());
+    }
+}
+
+/// The document an outcome describes, for hovers and code actions: the analysed one,
+/// or the same text parsed again if its tree was parked. None when the document was
+/// too large, or has changed since.
+pub fn document_of(state: &State, uri: &Uri, outcome: &Outcome) -> Option<Document> {
+    let analyzed = outcome.result.as_ref().ok()?;
+    if analyzed.too_large {
+        return None;
+    }
+    if let Some(doc) = &analyzed.document {
+        return Some(doc.clone());
+    }
+    let (content, language) = {
+        let doc = state.docs.get(uri)?;
+        if doc.generation != outcome.generation {
+            return None;
+        }
+        (doc.content.clone(), doc.language)
+    };
+    Some(content.to_document(language))
 }
 
 /// Waits for the analysis of the document's current generation (or a later one).

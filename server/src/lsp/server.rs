@@ -118,8 +118,7 @@ impl Backend {
         let max = self.state.config().settings.max_file_size;
         let mut scheduled = Vec::new();
         for mut doc in self.state.docs.iter_mut() {
-            let language = doc.language;
-            doc.content.settle(language, max);
+            doc.content.settle(max);
             doc.generation = self.state.next_generation();
             scheduled.push((doc.key().clone(), doc.generation));
         }
@@ -296,12 +295,12 @@ impl LanguageServer for Backend {
             );
             return;
         };
-        let max = self.state.config().settings.max_file_size;
+        // Parsed by the analysis worker, off the protocol task.
         let generation = self.state.next_generation();
         let open = OpenDocument {
             language,
             version: doc.version,
-            content: Content::new(language, doc.text, max),
+            content: Content::new(doc.text),
             generation,
             results: tokio::sync::watch::Sender::new(None),
         };
@@ -395,39 +394,45 @@ impl LanguageServer for Backend {
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        let uri = &params.text_document_position_params.text_document.uri;
+        let uri = params.text_document_position_params.text_document.uri;
         let position = params.text_document_position_params.position;
-        let Some(outcome) = self.analysed(uri).await? else {
+        let Some(outcome) = self.analysed(&uri).await? else {
             return Ok(None);
         };
-        let Ok(analyzed) = &outcome.result else {
+        let has_findings = outcome
+            .result
+            .as_ref()
+            .is_ok_and(|a| !a.findings.is_empty());
+        if !has_findings {
             return Ok(None);
-        };
-        let Some(doc) = &analyzed.document else {
-            return Ok(None);
-        };
+        }
+        let state = self.state.clone();
         let enc = self.state.encoding();
-        let offset = convert::to_offset(doc.line_index(), doc.text(), position, enc);
-        let under: Vec<_> = analyzed
-            .findings
-            .iter()
-            .filter(|f| f.range.start <= offset && offset < f.range.end.max(f.range.start + 1))
-            .collect();
-        let Some(markdown) = hover::markdown(&under) else {
-            return Ok(None);
-        };
-        Ok(Some(Hover {
-            contents: HoverContents::Markup(MarkupContent {
-                kind: MarkupKind::Markdown,
-                value: markdown,
-            }),
-            range: Some(convert::to_range(
-                doc.line_index(),
-                doc.text(),
-                under[0].range,
-                enc,
-            )),
-        }))
+        let task = tokio::task::spawn_blocking(move || {
+            let doc = scheduler::document_of(&state, &uri, &outcome)?;
+            let analyzed = outcome.result.as_ref().ok()?;
+            let offset = convert::to_offset(doc.line_index(), doc.text(), position, enc);
+            let under: Vec<_> = analyzed
+                .findings
+                .iter()
+                .filter(|f| f.range.start <= offset && offset < f.range.end.max(f.range.start + 1))
+                .collect();
+            let markdown = hover::markdown(&under)?;
+            Some(Hover {
+                contents: HoverContents::Markup(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value: markdown,
+                }),
+                range: Some(convert::to_range(
+                    doc.line_index(),
+                    doc.text(),
+                    under[0].range,
+                    enc,
+                )),
+            })
+        });
+        task.await
+            .map_err(|e| internal_error(format!("hover failed: {e}")))
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
@@ -440,18 +445,22 @@ impl LanguageServer for Backend {
         let diagnostics = params.context.diagnostics;
         let config = self.state.config();
         let session = self.state.session();
+        let state = self.state.clone();
         let task = tokio::task::spawn_blocking(move || {
             catch_unwind(AssertUnwindSafe(|| {
                 let Ok(analyzed) = &outcome.result else {
                     return Vec::new();
                 };
-                let Some(document) = &analyzed.document else {
+                if analyzed.findings.is_empty() {
+                    return Vec::new();
+                }
+                let Some(document) = scheduler::document_of(&state, &uri, &outcome) else {
                     return Vec::new();
                 };
                 let target = Target {
                     uri: &uri,
                     version: outcome.version,
-                    document,
+                    document: &document,
                     enc: session.encoding,
                     document_changes: session.document_changes,
                 };

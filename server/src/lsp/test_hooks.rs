@@ -6,6 +6,9 @@
 //! - `VIGIL_TEST_SLOW_ON=<marker>`: analysing a text that contains the marker first
 //!   sleeps two seconds, to show that requests are answered meanwhile and that
 //!   superseded results are dropped.
+//! - `VIGIL_TEST_TREE_BUDGET=<bytes>`: replaces the tree memory budget
+//!   ([`super::scheduler::TREE_BUDGET_BYTES`]), to show that documents whose trees were
+//!   dropped are still served.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -13,6 +16,7 @@ use std::time::Duration;
 struct Hooks {
     panic_on: Option<String>,
     slow_on: Option<String>,
+    tree_budget: Option<usize>,
 }
 
 fn hooks() -> &'static Hooks {
@@ -24,6 +28,9 @@ fn hooks() -> &'static Hooks {
         slow_on: std::env::var("VIGIL_TEST_SLOW_ON")
             .ok()
             .filter(|s| !s.is_empty()),
+        tree_budget: std::env::var("VIGIL_TEST_TREE_BUDGET")
+            .ok()
+            .and_then(|s| s.parse().ok()),
     })
 }
 
@@ -39,4 +46,9 @@ pub fn before_analysis(text: &str) {
     {
         panic!("VIGIL_TEST_PANIC_ON marker found (test hook)");
     }
+}
+
+/// The tree memory budget in bytes of text.
+pub fn tree_budget(default: usize) -> usize {
+    hooks().tree_budget.unwrap_or(default)
 }
