@@ -231,7 +231,7 @@ fn park_trees(state: &State, keep: &Uri) {
     if parsed.iter().map(|p| p.2).sum::<usize>() <= budget {
         return;
     }
-    parsed.sort_by(|a, b| b.0.cmp(&a.0));
+    parsed.sort_by_key(|p| std::cmp::Reverse(p.0));
     let mut kept = 0;
     for (_, uri, len) in parsed {
         if &uri == keep || kept + len <= budget {
