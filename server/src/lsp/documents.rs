@@ -16,10 +16,11 @@ use crate::engine::{Document, Language, LineIndex, PositionEncoding, TextRange};
 
 /// The text of a document, with its syntax tree while it has one.
 ///
-/// Documents are parsed by the analysis worker, not on the protocol task; the tree is
-/// then kept so later edits re-parse incrementally. Trees cost about thirty times the
-/// text in memory, so only the most recently changed documents keep theirs (see
-/// [`super::scheduler`]); the others go back to text and are parsed again when needed.
+/// An opened document is parsed by the analysis worker, not on the protocol task; the
+/// tree is then kept so later edits re-parse incrementally. Trees cost about thirty
+/// times the text in memory, so only the most recently changed documents keep theirs
+/// (see [`super::scheduler`]); the others go back to text and are parsed again when
+/// edited or asked about.
 #[derive(Debug, Clone)]
 pub enum Content {
     Parsed(Document),
@@ -62,12 +63,16 @@ impl Content {
         }
     }
 
-    /// Re-parses a parsed document after edits (incrementally), or drops its tree
-    /// once the text is above `max_size`.
-    pub fn settle(&mut self, max_size: usize) {
+    /// After edits: re-parses incrementally, drops the tree once the text is above
+    /// `max_size`, or parses a text-only document that is being edited again (so the
+    /// keystrokes after the first re-parse incrementally).
+    pub fn settle(&mut self, language: Language, max_size: usize) {
         match self {
             Content::Parsed(doc) if doc.text().len() > max_size => self.park(),
             Content::Parsed(doc) => doc.reparse(),
+            Content::Text { text, .. } if text.len() <= max_size => {
+                *self = Content::Parsed(Document::new(language, std::mem::take(text)));
+            }
             Content::Text { .. } => {}
         }
     }
@@ -122,7 +127,7 @@ impl OpenDocument {
                 None => self.content = Content::new(change.text.clone()),
             }
         }
-        self.content.settle(max_size);
+        self.content.settle(self.language, max_size);
     }
 }
 

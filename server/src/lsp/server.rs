@@ -118,7 +118,10 @@ impl Backend {
         let max = self.state.config().settings.max_file_size;
         let mut scheduled = Vec::new();
         for mut doc in self.state.docs.iter_mut() {
-            doc.content.settle(max);
+            // Only drops trees above a lowered limit; parsing is left to the worker.
+            if doc.content.text().len() > max {
+                doc.content.park();
+            }
             doc.generation = self.state.next_generation();
             scheduled.push((doc.key().clone(), doc.generation));
         }
