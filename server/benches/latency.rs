@@ -12,6 +12,10 @@
 //! and 500 Go standard library files. Each latency run makes 200 single-character
 //! edits (a space at the end of a pseudo-random line, as typing does), one at a time,
 //! with debounce 0. Set `VIGIL_BENCH_CORPUS` to use another corpus directory.
+//!
+//! It also prints where an edit's time goes in the engine (re-parse, file facts,
+//! analysis) and the server's CPU time per edit, which is steadier than wall time on a
+//! busy machine.
 
 #[path = "../../tests/support/lsp_client.rs"]
 mod lsp_client;
@@ -21,6 +25,8 @@ use std::time::{Duration, Instant};
 
 use lsp_client::{Encoding, LspClient, push_client_caps};
 use serde_json::json;
+use vigil::engine::semantics::FileFacts;
+use vigil::engine::{Document, Language, RuleFilter, RuleSet, TextRange, analyze};
 
 const EDITS: usize = 200;
 const DOCUMENTS: usize = 500;
@@ -68,6 +74,7 @@ fn latency(name: &str, language: &str, text: &str) {
     let findings = c.published(&uri, 1).len();
     let first = opened.elapsed();
     let mut text = text.to_string();
+    let cpu_before = cpu_ms(c.pid());
     let mut rng = Lcg(0x5eed);
     let mut times = Vec::with_capacity(EDITS);
     for i in 0..EDITS {
@@ -95,9 +102,10 @@ fn latency(name: &str, language: &str, text: &str) {
         c.published(&uri, version);
         times.push(sent.elapsed());
     }
+    let cpu_per_edit = (cpu_ms(c.pid()) - cpu_before) / EDITS as f64;
     times.sort();
     println!(
-        "{name:<28} {:>7} lines {:>4} findings  open {:>7.1} ms  edit p50 {:>6.2} ms  p95 {:>6.2} ms  p99 {:>6.2} ms  max {:>6.2} ms",
+        "{name:<18} {:>7} lines {:>3} findings  open {:>7.1} ms  edit p50 {:>6.1} ms  p95 {:>6.1} ms  p99 {:>6.1} ms  max {:>6.1} ms  server CPU/edit {:>6.1} ms",
         text.lines().count(),
         findings,
         first.as_secs_f64() * 1000.0,
@@ -105,8 +113,57 @@ fn latency(name: &str, language: &str, text: &str) {
         percentile(&times, 0.95),
         percentile(&times, 0.99),
         percentile(&times, 1.0),
+        cpu_per_edit,
     );
     c.shutdown_and_exit();
+}
+
+/// User plus system CPU time of a process so far, in milliseconds.
+fn cpu_ms(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may contain spaces) start after ") ".
+    let rest = stat.rsplit_once(") ").map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<f64>().ok()))
+        .sum();
+    // Linux reports in clock ticks of 1/100 s on every mainstream configuration.
+    ticks * 10.0
+}
+
+/// Where an edit's time goes inside the engine, without the server: the minimum
+/// and median over 20 single-character edits.
+fn engine_breakdown(name: &str, language: Language, text: &str) {
+    let mut doc = Document::new(language, text.to_string());
+    let (mut reparse, mut facts, mut analysis) = (Vec::new(), Vec::new(), Vec::new());
+    let filter = RuleFilter::default();
+    for i in 0..20 {
+        let mut at = (text.len() / 21) * (i + 1);
+        while !doc.text().is_char_boundary(at) {
+            at += 1;
+        }
+        let t = Instant::now();
+        doc.edit(TextRange::new(at, at), " ");
+        doc.reparse();
+        reparse.push(t.elapsed());
+        let t = Instant::now();
+        let _ = FileFacts::compute(&doc);
+        facts.push(t.elapsed());
+        let t = Instant::now();
+        let _ = analyze(&doc, RuleSet::builtin(), &filter);
+        analysis.push(t.elapsed());
+    }
+    let stat = |v: &mut Vec<Duration>| {
+        v.sort();
+        format!("{:>6.1}/{:>6.1}", percentile(v, 0.0), percentile(v, 0.5))
+    };
+    println!(
+        "{name:<18} engine min/median ms: edit+reparse {}  file facts {}  analyze (incl. facts) {}",
+        stat(&mut reparse),
+        stat(&mut facts),
+        stat(&mut analysis),
+    );
 }
 
 fn rss_kib(pid: u32) -> Option<u64> {

@@ -38,9 +38,9 @@ pub struct Analyzed {
 
 /// Text of parsed documents whose trees are kept, most recently changed first; the
 /// rest are parked as text. At roughly thirty bytes of tree per byte of text this
-/// bounds the trees to about 200 MB however many documents are open, while the
+/// bounds the trees to about 150 MB however many documents are open, while the
 /// documents being edited keep incremental re-parsing.
-pub const TREE_BUDGET_BYTES: usize = 6 << 20;
+pub const TREE_BUDGET_BYTES: usize = 4 << 20;
 
 /// Messages to the publisher task, the only sender of `publishDiagnostics`, so that
 /// notifications leave in the order they were decided.

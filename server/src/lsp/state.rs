@@ -49,7 +49,8 @@ pub struct State {
 
 impl State {
     pub fn new(publish: mpsc::UnboundedSender<Publish>) -> State {
-        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        // At least two, so one slow analysis never holds up every other document.
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
         State {
             docs: DocumentStore::default(),
             config: RwLock::new(Arc::new(Config {
