@@ -249,6 +249,9 @@ fn main() {
         }
     }
 
+    engine_breakdown("lodash.js", Language::JavaScript, &js);
+    engine_breakdown("h2_bundle.go", Language::Go, &go);
+    engine_breakdown("lodash-concat.js", Language::JavaScript, &big);
     println!(
         "vigil serve latency, didChange -> publishDiagnostics, {EDITS} edits each, debounce 0"
     );
