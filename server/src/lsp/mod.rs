@@ -7,6 +7,7 @@
 //! - [`config`]: settings, validated field by field
 //! - [`actions`], [`hover`]: code actions and hovers
 //! - [`logging`]: stderr and `window/logMessage`
+//! - [`memory`]: malloc arenas and returning freed memory
 //! - [`transport`]: stdio framing that answers malformed messages and keeps going
 //! - [`test_hooks`]: environment hooks used by the integration tests only
 
@@ -16,6 +17,7 @@ pub mod convert;
 pub mod documents;
 pub mod hover;
 pub mod logging;
+pub mod memory;
 pub mod scheduler;
 pub mod server;
 pub mod state;
@@ -50,6 +52,7 @@ const MAX_CONCURRENT_REQUESTS: usize = 64;
 const EXIT_GRACE: std::time::Duration = std::time::Duration::from_millis(250);
 
 pub fn run(args: ServeArgs) -> ExitCode {
+    memory::limit_arenas();
     let log_rx = logging::init(args.log_level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -233,6 +233,7 @@ fn park_trees(state: &State, keep: &Uri) {
     }
     parsed.sort_by_key(|p| std::cmp::Reverse(p.0));
     let mut kept = 0;
+    let mut parked = false;
     for (_, uri, len) in parsed {
         if &uri == keep || kept + len <= budget {
             kept += len;
@@ -259,7 +260,11 @@ fn park_trees(state: &State, keep: &Uri) {
         if let Some(slim) = slim {
             doc.results.send_replace(Some(slim));
         }
+        parked = true;
         tracing::debug!("parked the tree of {}", uri.as_str());
+    }
+    if parked {
+        super::memory::release_freed();
     }
 }
 
