@@ -335,6 +335,21 @@ impl LspClient {
         self.stdin = None;
     }
 
+    /// Waits until the server's stderr contains `needle` (it is read by a thread, so
+    /// it may lag behind the protocol).
+    pub fn stderr_contains(&self, needle: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if self.stderr().contains(needle) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
