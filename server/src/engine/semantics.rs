@@ -393,8 +393,13 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Whether the value is known statically: a constant, or string building
+    /// (`fmt.Sprintf`, templates, `+`) whose every piece is constant.
     pub fn is_constant(&self, node: Node<'a>) -> bool {
         self.constant_value(node).is_some()
+            || self
+                .segments(node)
+                .is_some_and(|segs| segs.iter().all(|s| matches!(s, Segment::Literal(_))))
     }
 
     /// Splits a string-building expression (`+` chains, template literals, Go
@@ -745,6 +750,41 @@ mod tests {
             ev.literal_parts(arg).unwrap(),
             "SELECT * FROM t WHERE id = ' '"
         );
+    }
+
+    #[test]
+    fn string_building_from_constants_is_constant() {
+        let doc = Document::new(
+            Language::Go,
+            "package p\nconst t = \"users\"\nfunc f(x string) { a(fmt.Sprintf(\"FROM %s\", t)); b(fmt.Sprintf(\"FROM %s\", x)) }\n",
+        );
+        let facts = FileFacts::compute(&doc);
+        let ev = Evaluator {
+            doc: &doc,
+            facts: &facts,
+        };
+        let mut calls = Vec::new();
+        let mut cursor = doc.tree().walk();
+        'walk: loop {
+            let n = cursor.node();
+            if n.kind() == "call_expression"
+                && n.child_by_field_name("function")
+                    .is_some_and(|f| &doc.text()[f.byte_range()] == "fmt.Sprintf")
+            {
+                calls.push(n);
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        assert_eq!(calls.len(), 2);
+        assert!(ev.is_constant(calls[0]));
+        assert!(!ev.is_constant(calls[1]));
     }
 
     #[test]
