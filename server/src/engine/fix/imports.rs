@@ -152,7 +152,7 @@ pub fn go_remove_unused_import(doc: &Document, path: &str, replaced: &[TextRange
     let whole_lines = text[ls..target.start_byte()].trim().is_empty()
         && text[target.end_byte()..le].trim().is_empty();
     let range = if whole_lines {
-        TextRange::new(ls, le)
+        TextRange::new(ls, le + blank_group_separator_after(text, ls, le))
     } else {
         TextRange::new(target.start_byte(), target.end_byte())
     };
@@ -165,6 +165,19 @@ pub fn go_remove_unused_import(doc: &Document, path: &str, replaced: &[TextRange
 /// There is no existing import of the module to extend with a name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NoImportSite;
+
+/// When the import line `ls..le` is the first of its block (right after `import (`)
+/// and a blank line follows, the length of that blank line: removing both keeps the
+/// block from starting with an empty line (`"fmt"` above a blank line and a group of
+/// third-party imports).
+fn blank_group_separator_after(text: &str, ls: usize, le: usize) -> usize {
+    let opens_block = text[..ls].trim_end().ends_with('(');
+    let next_end = text[le..].find('\n').map(|i| le + i + 1);
+    match next_end {
+        Some(end) if opens_block && text[le..end].trim().is_empty() => end - le,
+        _ => 0,
+    }
+}
 
 /// For `module:name`, makes `name` a binding of `module`'s export in a JS file by
 /// extending an existing destructuring `require` or named `import`. Returns
@@ -234,4 +247,33 @@ fn facts_target(value: Node, text: &str) -> Option<String> {
     let arg = value.child_by_field_name("arguments")?.named_child(0)?;
     let m = string_literal_value(arg, text, crate::engine::language::Language::JavaScript)?;
     Some(m.strip_prefix("node:").unwrap_or(&m).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::language::Language;
+
+    fn remove(src: &str, path: &str) -> String {
+        let doc = Document::new(Language::Go, src);
+        let edit = go_remove_unused_import(&doc, path, &[]).expect("unused import");
+        let mut out = src.to_string();
+        out.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+        out
+    }
+
+    #[test]
+    fn removing_the_first_import_drops_its_group_separator() {
+        let src = "package p\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/x\"\n)\n\nvar _ = x.Y\n";
+        assert_eq!(
+            remove(src, "fmt"),
+            "package p\n\nimport (\n\t\"example.com/x\"\n)\n\nvar _ = x.Y\n"
+        );
+        // A separator between two remaining groups stays.
+        let src = "package p\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\n\t\"example.com/x\"\n)\n\nvar _, _ = os.Args, x.Y\n";
+        assert_eq!(
+            remove(src, "fmt"),
+            "package p\n\nimport (\n\t\"os\"\n\n\t\"example.com/x\"\n)\n\nvar _, _ = os.Args, x.Y\n"
+        );
+    }
 }
