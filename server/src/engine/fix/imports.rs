@@ -38,12 +38,47 @@ fn spec_path(doc: &Document, spec: Node) -> String {
         .unwrap_or_default()
 }
 
-/// An edit adding `import "path"` to a Go file, or None when it is already imported.
-pub fn go_add_import(doc: &Document, path: &str) -> Option<Edit> {
+/// An edit adding `import "path"` to a Go file, so that the package's default name
+/// (`crypto/sha256` -> `sha256`) refers to it. `Ok(None)` when it already does;
+/// `Err(())` when the name cannot mean that package here: the path is imported only
+/// under another name (`h "crypto/sha256"`), or the name belongs to another import.
+/// A blank or dot import of the path does not bind the name, so one is added.
+pub fn go_add_import(doc: &Document, path: &str) -> Result<Option<Edit>, ()> {
     let specs = go_import_specs(doc);
-    if specs.iter().any(|s| spec_path(doc, *s) == path) {
-        return None;
+    let default = go_default_package_name(path);
+    let mut aliased_only = false;
+    for s in &specs {
+        let name = s.child_by_field_name("name");
+        let local = match name {
+            Some(n) if n.kind() == "package_identifier" => &doc.text()[n.byte_range()],
+            Some(_) => continue, // `_` or `.`: binds no name
+            None => go_default_package_name_of(doc, *s),
+        };
+        let same_path = spec_path(doc, *s) == path;
+        match (same_path, local == default) {
+            (true, true) => return Ok(None),
+            (true, false) => aliased_only = true,
+            (false, true) => return Err(()),
+            (false, false) => {}
+        }
     }
+    if aliased_only {
+        return Err(());
+    }
+    Ok(go_insert_import(doc, path))
+}
+
+fn go_default_package_name_of<'d>(doc: &'d Document, spec: Node) -> &'d str {
+    let path = spec
+        .child_by_field_name("path")
+        .map(|p| &doc.text()[p.byte_range()])
+        .unwrap_or_default();
+    go_default_package_name(path.trim_matches(['"', '`']))
+}
+
+/// The edit inserting `import "path"`: in sorted position inside the first import
+/// block, else after the last import declaration or the package clause.
+fn go_insert_import(doc: &Document, path: &str) -> Option<Edit> {
     let text = doc.text();
     let root = doc.tree().root_node();
     // Prefer a parenthesised block: insert in sorted position within it.
@@ -260,6 +295,36 @@ mod tests {
         let mut out = src.to_string();
         out.replace_range(edit.range.start..edit.range.end, &edit.new_text);
         out
+    }
+
+    fn add(src: &str, path: &str) -> Result<Option<String>, ()> {
+        let doc = Document::new(Language::Go, src);
+        Ok(go_add_import(&doc, path)?.map(|edit| {
+            let mut out = src.to_string();
+            out.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+            out
+        }))
+    }
+
+    #[test]
+    fn adding_an_import_respects_names_in_use() {
+        let block = "package p\n\nimport (\n\t\"fmt\"\n\t_ \"crypto/sha256\"\n)\n";
+        // A blank import binds no name: a plain one is added.
+        assert_eq!(
+            add(block, "crypto/sha256").unwrap().unwrap(),
+            "package p\n\nimport (\n\t\"crypto/sha256\"\n\t\"fmt\"\n\t_ \"crypto/sha256\"\n)\n"
+        );
+        assert_eq!(add("package p\n\nimport \"time\"\n", "time"), Ok(None));
+        // Imported under another name, or the name taken by another package: decline.
+        assert_eq!(add("package p\n\nimport t \"time\"\n", "time"), Err(()));
+        assert_eq!(
+            add("package p\n\nimport \"text/template\"\n", "html/template"),
+            Err(())
+        );
+        assert_eq!(
+            add("package p\n\nimport \"fmt\"\n", "os").unwrap().unwrap(),
+            "package p\n\nimport \"fmt\"\nimport \"os\"\n"
+        );
     }
 
     #[test]
