@@ -40,10 +40,10 @@ fn spec_path(doc: &Document, spec: Node) -> String {
 
 /// An edit adding `import "path"` to a Go file, so that the package's default name
 /// (`crypto/sha256` -> `sha256`) refers to it. `Ok(None)` when it already does;
-/// `Err(())` when the name cannot mean that package here: the path is imported only
-/// under another name (`h "crypto/sha256"`), or the name belongs to another import.
-/// A blank or dot import of the path does not bind the name, so one is added.
-pub fn go_add_import(doc: &Document, path: &str) -> Result<Option<Edit>, ()> {
+/// `Err(NameTaken)` when the name cannot mean that package here: the path is imported
+/// only under another name (`h "crypto/sha256"`), or the name belongs to another
+/// import. A blank or dot import of the path does not bind the name, so one is added.
+pub fn go_add_import(doc: &Document, path: &str) -> Result<Option<Edit>, NameTaken> {
     let specs = go_import_specs(doc);
     let default = go_default_package_name(path);
     let mut aliased_only = false;
@@ -58,12 +58,12 @@ pub fn go_add_import(doc: &Document, path: &str) -> Result<Option<Edit>, ()> {
         match (same_path, local == default) {
             (true, true) => return Ok(None),
             (true, false) => aliased_only = true,
-            (false, true) => return Err(()),
+            (false, true) => return Err(NameTaken),
             (false, false) => {}
         }
     }
     if aliased_only {
-        return Err(());
+        return Err(NameTaken);
     }
     Ok(go_insert_import(doc, path))
 }
@@ -197,6 +197,10 @@ pub fn go_remove_unused_import(doc: &Document, path: &str, replaced: &[TextRange
     })
 }
 
+/// A Go package's default name is not free to refer to the package being imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameTaken;
+
 /// There is no existing import of the module to extend with a name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NoImportSite;
@@ -297,7 +301,7 @@ mod tests {
         out
     }
 
-    fn add(src: &str, path: &str) -> Result<Option<String>, ()> {
+    fn add(src: &str, path: &str) -> Result<Option<String>, NameTaken> {
         let doc = Document::new(Language::Go, src);
         Ok(go_add_import(&doc, path)?.map(|edit| {
             let mut out = src.to_string();
@@ -316,10 +320,13 @@ mod tests {
         );
         assert_eq!(add("package p\n\nimport \"time\"\n", "time"), Ok(None));
         // Imported under another name, or the name taken by another package: decline.
-        assert_eq!(add("package p\n\nimport t \"time\"\n", "time"), Err(()));
+        assert_eq!(
+            add("package p\n\nimport t \"time\"\n", "time"),
+            Err(NameTaken)
+        );
         assert_eq!(
             add("package p\n\nimport \"text/template\"\n", "html/template"),
-            Err(())
+            Err(NameTaken)
         );
         assert_eq!(
             add("package p\n\nimport \"fmt\"\n", "os").unwrap().unwrap(),
