@@ -393,7 +393,17 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Whether `node`'s value is known statically: a constant string or number, or a
+    /// JavaScript array literal of constants (an argument vector such as
+    /// `['log', '-n', '5']`).
     pub fn is_constant(&self, node: Node<'a>) -> bool {
+        if node.kind() == "array" && self.doc.language() != Language::Go {
+            let mut c = node.walk();
+            return node
+                .named_children(&mut c)
+                .filter(|n| n.kind() != "comment")
+                .all(|n| self.constant_value(n).is_some());
+        }
         self.constant_value(node).is_some()
     }
 
@@ -714,6 +724,36 @@ mod tests {
         assert_eq!(segs.len(), 2);
         assert_eq!(segs[0], Segment::Literal("ls -l ".into()));
         assert!(matches!(segs[1], Segment::Expr(_)));
+    }
+
+    #[test]
+    fn arrays_of_constants_are_constant() {
+        let doc = Document::new(
+            Language::JavaScript,
+            "const flag = '-n';\nf(['log', flag, 5]);\ng(['log', ref]);\nh([...args]);\n",
+        );
+        let facts = FileFacts::compute(&doc);
+        let ev = Evaluator {
+            doc: &doc,
+            facts: &facts,
+        };
+        let mut arrays = Vec::new();
+        let mut cursor = doc.tree().walk();
+        'walk: loop {
+            if cursor.node().kind() == "array" {
+                arrays.push(cursor.node());
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        let constant: Vec<bool> = arrays.iter().map(|a| ev.is_constant(*a)).collect();
+        assert_eq!(constant, vec![true, false, false]);
     }
 
     #[test]
