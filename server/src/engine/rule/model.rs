@@ -185,7 +185,8 @@ pub struct FixSpec {
     pub edits: Vec<EditSpec>,
     /// Imports the fix needs: Go import paths (`crypto/sha256`), or for JavaScript
     /// `module:name`, added to an existing destructuring `require` or named `import`
-    /// of that module (the fix is not offered when there is none).
+    /// of that module, else as a new statement after its top-level `require`/`import`
+    /// (the fix is not offered when the module is not imported at the top level).
     #[serde(default)]
     pub add_imports: Vec<String>,
     /// Go import paths to remove when the fix leaves them unused.
