@@ -217,6 +217,15 @@ impl FileFacts {
                     }
                     return;
                 }
+                // `const run = promisify(exec)`: `run` is the promise-returning
+                // wrapper, written `util.promisify(child_process.exec)`, so rules can
+                // name it without mistaking it for the callback API.
+                if name.kind() == "identifier"
+                    && let Some(wrapped) = self.js_promisified(value, src)
+                {
+                    self.bindings.insert(text(name, src).to_string(), wrapped);
+                    return;
+                }
                 let is_const = node
                     .parent()
                     .filter(|p| p.kind() == "lexical_declaration")
@@ -239,6 +248,59 @@ impl FileFacts {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+impl FileFacts {
+    /// `promisify(f)` / `util.promisify(f)` with `promisify` from `util` and `f` an
+    /// imported name or member: `util.promisify(<what f refers to>)`.
+    fn js_promisified(&self, value: Node, src: &str) -> Option<String> {
+        let value = skip_wrappers(value);
+        if value.kind() != "call_expression" {
+            return None;
+        }
+        let callee = self.js_bound_name(value.child_by_field_name("function")?, src)?;
+        if callee != "util.promisify" {
+            return None;
+        }
+        let args = value.child_by_field_name("arguments")?;
+        if args.named_child_count() != 1 {
+            return None;
+        }
+        let arg = args.named_child(0)?;
+        let wrapped = self.js_bound_name(arg, src)?;
+        // Only names that come from an import: a local function is nothing to resolve.
+        let root = wrapped.split('.').next().unwrap_or_default();
+        if js_require_target(arg, src).is_none() && !self.modules.iter().any(|m| m == root) {
+            return None;
+        }
+        Some(format!("util.promisify({wrapped})"))
+    }
+
+    /// What an identifier or member chain refers to, by the bindings seen so far.
+    fn js_bound_name(&self, node: Node, src: &str) -> Option<String> {
+        match node.kind() {
+            "identifier" => {
+                let n = text(node, src);
+                Some(
+                    self.bindings
+                        .get(n)
+                        .cloned()
+                        .unwrap_or_else(|| n.to_string()),
+                )
+            }
+            "member_expression" => {
+                if let Some(t) = js_require_target(node, src) {
+                    return Some(t);
+                }
+                let obj = self.js_bound_name(node.child_by_field_name("object")?, src)?;
+                Some(format!(
+                    "{obj}.{}",
+                    text(node.child_by_field_name("property")?, src)
+                ))
+            }
+            _ => None,
         }
     }
 }
@@ -706,6 +768,22 @@ mod tests {
         assert_eq!(facts.bindings["c"], "crypto");
         assert_eq!(facts.bindings["h"], "crypto.createHash");
         assert!(facts.imports_module("child_process"));
+    }
+
+    #[test]
+    fn resolves_promisified_imports() {
+        let doc = Document::new(
+            Language::JavaScript,
+            "const util = require('util');\nconst { promisify } = require('node:util');\nconst cp = require('child_process');\nconst { exec } = require('child_process');\nconst a = promisify(exec);\nconst b = util.promisify(cp.execFile);\nconst d = promisify(require('child_process').exec);\nfunction local() {}\nconst c = promisify(local);\n",
+        );
+        let facts = FileFacts::compute(&doc);
+        assert_eq!(facts.bindings["a"], "util.promisify(child_process.exec)");
+        assert_eq!(
+            facts.bindings["b"],
+            "util.promisify(child_process.execFile)"
+        );
+        assert_eq!(facts.bindings["d"], "util.promisify(child_process.exec)");
+        assert!(!facts.bindings.contains_key("c"));
     }
 
     #[test]
