@@ -302,7 +302,7 @@ fn write_report(
     output: Option<&std::path::Path>,
     color: ColorWhen,
 ) -> Result<(), String> {
-    let result = match output {
+    match output {
         Some(path) => std::fs::File::create(path)
             .and_then(|f| {
                 let mut stream = anstream::AutoStream::new(f, color.into());
@@ -321,8 +321,7 @@ fn write_report(
                 other => other.map_err(|e| format!("cannot write the report: {e}")),
             }
         }
-    };
-    result
+    }
 }
 
 #[cfg(test)]

@@ -39,6 +39,10 @@ pub enum Outcome {
 /// Reads a source file, refusing what cannot be analysed as source text.
 pub fn read_source(path: &std::path::Path, max_size: u64) -> Result<String, String> {
     let meta = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
+    // A FIFO or device would block or never end.
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
     if meta.len() > max_size {
         return Err(format!(
             "file is {} bytes, over the --max-file-size limit of {max_size}",
