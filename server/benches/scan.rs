@@ -244,7 +244,7 @@ fn profile(files: &[Candidate], rules: &RuleSet) {
             )
         })
         .collect();
-    per_rule.sort_by(|a, b| b.0.cmp(&a.0));
+    per_rule.sort_by_key(|r| std::cmp::Reverse(r.0));
     println!("  each rule alone (the query traversal, its constraints and the facts they need):");
     for (d, id) in per_rule.iter().take(15) {
         println!("    {id:<40} {:>9.3}s", d.as_secs_f64());
