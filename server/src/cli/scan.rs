@@ -79,13 +79,43 @@ pub fn analyze_text(
             f
         })
         .collect();
+    let mut warnings = analysis.warnings;
+    if let Some(at) = first_syntax_error(doc.tree()) {
+        warnings.push(format!(
+            "syntax error at line {}; findings in this file may be incomplete",
+            doc.line_index().line_of(at) + 1
+        ));
+    }
     ScannedFile {
         path,
         language,
         line_index: doc.line_index().clone(),
         text: Arc::from(doc.text()),
         findings,
-        warnings: analysis.warnings,
+        warnings,
+    }
+}
+
+/// The byte offset of the first ERROR or MISSING node, descending only into subtrees
+/// that contain errors (iteratively: trees can be very deep).
+fn first_syntax_error(tree: &tree_sitter::Tree) -> Option<usize> {
+    let mut node = tree.root_node();
+    if !node.has_error() {
+        return None;
+    }
+    'descend: loop {
+        if node.is_error() || node.is_missing() {
+            return Some(node.start_byte());
+        }
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            if child.has_error() {
+                node = child;
+                continue 'descend;
+            }
+        }
+        // has_error() without an erroneous child: the node itself is the problem.
+        return Some(node.start_byte());
     }
 }
 
