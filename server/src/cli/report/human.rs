@@ -92,7 +92,8 @@ fn render_finding(file: &ScannedFile, finding: &Finding, out: &mut String) {
         let line_start = index.line_start(line);
         let line_text = &text[line_start..index.line_end(text, line)];
         let hl_start = if line == first {
-            finding.range.start - line_start
+            // A range may start in a line terminator (`\r`): clamp to the content.
+            (finding.range.start - line_start).min(line_text.len())
         } else {
             // Continuation lines are marked from their first non-blank character.
             line_text.len() - line_text.trim_start().len()
@@ -289,6 +290,52 @@ mod tests {
         let prefix = &shown[..shown.find("eval").unwrap()];
         assert_eq!(prefix.width(), col);
         assert_eq!(carets.trim().len(), 7);
+    }
+
+    fn finding_over(text: &str, from: &str, to: &str) -> (ScannedFile, Finding) {
+        let rule = crate::engine::RuleSet::builtin()
+            .get("js/weak-hash")
+            .unwrap()
+            .clone();
+        let start = text.find(from).unwrap();
+        let end = text.find(to).unwrap() + to.len();
+        let file = ScannedFile {
+            path: "a.js".into(),
+            language: crate::engine::Language::JavaScript,
+            text: text.into(),
+            line_index: crate::engine::LineIndex::new(text),
+            findings: vec![],
+            warnings: vec![],
+        };
+        let finding = Finding {
+            rule,
+            range: crate::engine::TextRange::new(start, end),
+            message: "m".into(),
+            severity: Severity::High,
+            fixes: vec![],
+        };
+        (file, finding)
+    }
+
+    #[test]
+    fn multi_line_ranges_mark_each_line_and_elide_the_middle() {
+        let text = "x;\nfoo(a,\n    b);\ny;\n";
+        let (file, finding) = finding_over(text, "foo", "b);");
+        let mut out = String::new();
+        render_finding(&file, &finding, &mut out);
+        let out = anstream::adapter::strip_str(&out).to_string();
+        assert!(out.contains(" --> a.js:2:1"), "{out}");
+        assert!(out.contains("2 | foo(a,\n  | ^^^^^^\n"), "{out}");
+        assert!(out.contains("3 |     b);\n  |     ^^^\n"), "{out}");
+
+        let long: String = (0..10).map(|i| format!("l{i}\n")).collect();
+        let (file, finding) = finding_over(&long, "l1", "l8");
+        let mut out = String::new();
+        render_finding(&file, &finding, &mut out);
+        let out = anstream::adapter::strip_str(&out).to_string();
+        assert!(out.contains("2 | l1") && out.contains("4 | l3"), "{out}");
+        assert!(out.contains("...") && out.contains("9 | l8"), "{out}");
+        assert!(!out.contains("5 | l4"), "{out}");
     }
 
     #[test]
