@@ -23,7 +23,7 @@ const PROGRESS_MIN_FILES: usize = 200;
 pub enum Format {
     /// Source snippets with the flagged range underlined, and a summary.
     Human,
-    /// A versioned JSON document (see `vigil::cli::report::json`).
+    /// A versioned JSON document: findings with positions, fixes and a summary.
     Json,
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
@@ -63,11 +63,11 @@ pub struct CheckArgs {
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub ignore: Vec<String>,
 
-    /// Report only findings at least this severe.
+    /// Report only findings at least this severe: low, medium, high or critical.
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub min_severity: Option<Severity>,
 
-    /// Run only rules at least this confident.
+    /// Run only rules at least this confident: low, medium or high.
     #[arg(long, value_name = "CONFIDENCE", value_parser = parse_confidence)]
     pub min_confidence: Option<Confidence>,
 
