@@ -799,4 +799,53 @@ fn files_with_syntax_errors_are_scanned_with_a_warning() {
         stderr(&out)
     );
     assert!(stdout(&out).contains("broken.js:2:"), "{}", stdout(&out));
+    let report = json(&vigil(
+        dir.path(),
+        &["check", "--format", "json", "--select", CRYPTO_RULES],
+    ));
+    assert_eq!(report["warnings"][0]["path"], "broken.js");
+    assert_eq!(findings(&report).len(), 1);
+    let sarif = json(&vigil(dir.path(), &["check", "--format", "sarif"]));
+    let note = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0];
+    assert!(
+        note["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("syntax error")
+    );
+}
+
+/// Runs vigil on a pseudo-terminal with util-linux `script`, if installed.
+fn vigil_on_tty(dir: &Path, args: &str, no_color: bool) -> Option<String> {
+    let which = Command::new("script").arg("--version").output().ok()?;
+    if !which.status.success() {
+        return None;
+    }
+    let mut cmd = Command::new("script");
+    cmd.args([
+        "-qec",
+        &format!("{} {args}", env!("CARGO_BIN_EXE_vigil")),
+        "/dev/null",
+    ])
+    .current_dir(dir)
+    .env_remove("CLICOLOR_FORCE")
+    .env_remove("NO_COLOR");
+    if no_color {
+        cmd.env("NO_COLOR", "1");
+    }
+    Some(String::from_utf8_lossy(&cmd.output().ok()?.stdout).into_owned())
+}
+
+#[test]
+fn colour_on_a_terminal_unless_no_color() {
+    let dir = weak_project();
+    let Some(tty) = vigil_on_tty(dir.path(), "check web/app.js", false) else {
+        eprintln!("`script` not available: terminal colour not tested");
+        return;
+    };
+    assert!(tty.contains("\x1b["), "coloured on a terminal: {tty}");
+    assert!(tty.contains("web/app.js:2:"), "{tty}");
+    let plain = vigil_on_tty(dir.path(), "check web/app.js", true).unwrap();
+    assert!(plain.contains("web/app.js:2:"), "{plain}");
+    assert!(!plain.contains('\x1b'), "NO_COLOR is honoured: {plain}");
 }

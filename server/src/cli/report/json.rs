@@ -21,6 +21,7 @@
 //!     }]
 //!   }],
 //!   "skipped": [{ "path": "...", "reason": "binary file" }],
+//!   "warnings": [{ "path": "...", "message": "syntax error at line 3; ..." }],
 //!   "fixed": [{ "path": "...", "line": 3, "rule_id": "...", "title": "..." }],
 //!   "rejected_fixes": [{ "path": "...", "line": 3, "rule_id": "...", "title": "...", "reason": "..." }],
 //!   "summary": { "files_scanned": 12, "files_skipped": 0, "files_with_findings": 2,
@@ -44,6 +45,7 @@ struct JsonReport {
     tool: Tool,
     findings: Vec<JsonFinding>,
     skipped: Vec<JsonSkipped>,
+    warnings: Vec<JsonWarning>,
     fixed: Vec<JsonFixed>,
     rejected_fixes: Vec<JsonRejected>,
     summary: JsonSummary,
@@ -97,6 +99,12 @@ struct JsonEdit {
 struct JsonSkipped {
     path: String,
     reason: String,
+}
+
+#[derive(Serialize)]
+struct JsonWarning {
+    path: String,
+    message: String,
 }
 
 #[derive(Serialize)]
@@ -198,6 +206,16 @@ pub fn render(report: &Report, out: &mut String) {
             .map(|s| JsonSkipped {
                 path: display_path(&s.path),
                 reason: s.reason.clone(),
+            })
+            .collect(),
+        warnings: report
+            .files
+            .iter()
+            .flat_map(|f| {
+                f.warnings.iter().map(|w| JsonWarning {
+                    path: display_path(&f.path),
+                    message: w.clone(),
+                })
             })
             .collect(),
         fixed: report

@@ -252,18 +252,25 @@ pub fn render(report: &Report, out: &mut String) {
                 .map(move |f| result(file, f, report.rules.index_of(&f.rule.id), report.root))
         })
         .collect();
+    let notification = |path: &Path, text: String| {
+        json!({
+            "level": "warning",
+            "message": { "text": text },
+            "locations": [{ "physicalLocation": {
+                "artifactLocation": artifact_location(path, report.root)
+            }}],
+        })
+    };
     let notifications: Vec<Value> = report
         .skipped
         .iter()
-        .map(|s| {
-            json!({
-                "level": "warning",
-                "message": { "text": format!("skipped: {}", s.reason) },
-                "locations": [{ "physicalLocation": {
-                    "artifactLocation": artifact_location(&s.path, report.root)
-                }}],
-            })
-        })
+        .map(|s| notification(&s.path, format!("skipped: {}", s.reason)))
+        .chain(
+            report
+                .files
+                .iter()
+                .flat_map(|f| f.warnings.iter().map(|w| notification(&f.path, w.clone()))),
+        )
         .collect();
     let sarif = json!({
         "$schema": SCHEMA,
