@@ -97,11 +97,13 @@ pub fn analyze(doc: &Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis
         return analysis;
     };
     let enabled: Vec<bool> = rules.rules().iter().map(|r| filter.enabled(r)).collect();
-    if !enabled.iter().any(|&e| e) {
+    // Only rules of this file's language matter (a Go rule leaves JS files alone).
+    if !compiled.pattern_rule.iter().any(|&i| enabled[i]) {
         return analysis;
     }
-    let facts = FileFacts::compute(doc);
-    let ev = Evaluator { doc, facts: &facts };
+    // Computed at the first match that needs constraints checked: most files have
+    // no candidate match at all, and the facts walk the whole tree.
+    let mut facts: Option<FileFacts> = None;
     let text = doc.text();
     let query = &compiled.query;
     let names = query.capture_names();
@@ -129,6 +131,10 @@ pub fn analyze(doc: &Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis
             continue;
         };
         let range: TextRange = report.byte_range().into();
+        let ev = Evaluator {
+            doc,
+            facts: facts.get_or_insert_with(|| FileFacts::compute(doc)),
+        };
         if !rule.constraints.iter().all(|c| holds(c, &captures, &ev)) {
             continue;
         }
