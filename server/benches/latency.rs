@@ -3,7 +3,8 @@
 //! editor sees it; and the server's memory with 500 documents open.
 //!
 //! ```sh
-//! server/benches/fetch-corpus.sh        # once: real code into ~/.cache/vigil-bench
+//! server/benches/fetch-corpus.sh        # once, from the repository root: real code
+//!                                       # into target/bench-corpus
 //! cargo bench --bench latency
 //! ```
 //!
@@ -11,7 +12,8 @@
 //! lines), a 100k+ line JavaScript file made by concatenating lodash's package files,
 //! and 500 Go standard library files. Each latency run makes 200 single-character
 //! edits (a space at the end of a pseudo-random line, as typing does), one at a time,
-//! with debounce 0. Set `VIGIL_BENCH_CORPUS` to use another corpus directory.
+//! with debounce 0. Set `VIGIL_BENCH_CORPUS` to use another corpus directory (the
+//! directory `fetch-corpus.sh` was given).
 //!
 //! It also prints where an edit's time goes in the engine (re-parse, file facts,
 //! analysis) and the server's CPU time per edit, which is steadier than wall time on a
@@ -34,10 +36,7 @@ const DOCUMENTS: usize = 500;
 fn corpus() -> PathBuf {
     std::env::var_os("VIGIL_BENCH_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
-                .join(".cache/vigil-bench")
-        })
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-corpus"))
 }
 
 fn server() -> LspClient {
@@ -222,7 +221,8 @@ fn main() {
         return;
     }
     let dir = corpus();
-    let lodash = dir.join("package/lodash.js");
+    let lodash_dir = dir.join("npm/lodash");
+    let lodash = lodash_dir.join("lodash.js");
     let go_src = dir.join("go/usr/share/go-1.19/src");
     let h2 = go_src.join("net/http/h2_bundle.go");
     let (Ok(js), Ok(go)) = (
@@ -236,7 +236,7 @@ fn main() {
         std::process::exit(1);
     };
     // 100k+ lines of real JavaScript: lodash's package files, concatenated.
-    let mut modules: Vec<PathBuf> = std::fs::read_dir(dir.join("package"))
+    let mut modules: Vec<PathBuf> = std::fs::read_dir(&lodash_dir)
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
     modules.retain(|p| p.extension().is_some_and(|e| e == "js"));

@@ -217,6 +217,15 @@ impl FileFacts {
                     }
                     return;
                 }
+                // `const run = promisify(exec)`: `run` is the promise-returning
+                // wrapper, written `util.promisify(child_process.exec)`, so rules can
+                // name it without mistaking it for the callback API.
+                if name.kind() == "identifier"
+                    && let Some(wrapped) = self.js_promisified(value, src)
+                {
+                    self.bindings.insert(text(name, src).to_string(), wrapped);
+                    return;
+                }
                 let is_const = node
                     .parent()
                     .filter(|p| p.kind() == "lexical_declaration")
@@ -239,6 +248,59 @@ impl FileFacts {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+impl FileFacts {
+    /// `promisify(f)` / `util.promisify(f)` with `promisify` from `util` and `f` an
+    /// imported name or member: `util.promisify(<what f refers to>)`.
+    fn js_promisified(&self, value: Node, src: &str) -> Option<String> {
+        let value = skip_wrappers(value);
+        if value.kind() != "call_expression" {
+            return None;
+        }
+        let callee = self.js_bound_name(value.child_by_field_name("function")?, src)?;
+        if callee != "util.promisify" {
+            return None;
+        }
+        let args = value.child_by_field_name("arguments")?;
+        if args.named_child_count() != 1 {
+            return None;
+        }
+        let arg = args.named_child(0)?;
+        let wrapped = self.js_bound_name(arg, src)?;
+        // Only names that come from an import: a local function is nothing to resolve.
+        let root = wrapped.split('.').next().unwrap_or_default();
+        if js_require_target(arg, src).is_none() && !self.modules.iter().any(|m| m == root) {
+            return None;
+        }
+        Some(format!("util.promisify({wrapped})"))
+    }
+
+    /// What an identifier or member chain refers to, by the bindings seen so far.
+    fn js_bound_name(&self, node: Node, src: &str) -> Option<String> {
+        match node.kind() {
+            "identifier" => {
+                let n = text(node, src);
+                Some(
+                    self.bindings
+                        .get(n)
+                        .cloned()
+                        .unwrap_or_else(|| n.to_string()),
+                )
+            }
+            "member_expression" => {
+                if let Some(t) = js_require_target(node, src) {
+                    return Some(t);
+                }
+                let obj = self.js_bound_name(node.child_by_field_name("object")?, src)?;
+                Some(format!(
+                    "{obj}.{}",
+                    text(node.child_by_field_name("property")?, src)
+                ))
+            }
+            _ => None,
         }
     }
 }
@@ -393,8 +455,22 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Whether `node`'s value is known statically: a constant string or number, string
+    /// building (`fmt.Sprintf`, templates, `+`) whose every piece is constant, or a
+    /// JavaScript array literal of constants (an argument vector such as
+    /// `['log', '-n', '5']`).
     pub fn is_constant(&self, node: Node<'a>) -> bool {
+        if node.kind() == "array" && self.doc.language() != Language::Go {
+            let mut c = node.walk();
+            return node
+                .named_children(&mut c)
+                .filter(|n| n.kind() != "comment")
+                .all(|n| self.constant_value(n).is_some());
+        }
         self.constant_value(node).is_some()
+            || self
+                .segments(node)
+                .is_some_and(|segs| segs.iter().all(|s| matches!(s, Segment::Literal(_))))
     }
 
     /// Splits a string-building expression (`+` chains, template literals, Go
@@ -590,6 +666,14 @@ impl<'a> Evaluator<'a> {
             | "property_identifier"
             | "field_identifier" => {
                 let name = text(node, src);
+                // A Go local (parameter, `:=`, `var`...) named like an import hides it.
+                if node.kind() == "identifier"
+                    && self.doc.language() == Language::Go
+                    && self.facts.bindings.contains_key(name)
+                    && go_declared_locally(node, name, src)
+                {
+                    return Some(name.to_string());
+                }
                 Some(
                     self.facts
                         .bindings
@@ -642,6 +726,106 @@ impl<'a> Evaluator<'a> {
             "call_expression" => js_require_target(node, src),
             _ => None,
         }
+    }
+}
+
+/// Whether the Go identifier `node` (spelled `name`) refers to a declaration inside
+/// its function: a receiver, parameter or named result, an earlier `:=`, `var` or
+/// `const` in an enclosing block, or a name declared by an enclosing `for`, `if` or
+/// `switch` header. Such a local hides a file-level import of the same name.
+pub fn go_declared_locally(node: Node, name: &str, src: &str) -> bool {
+    let mut child = node;
+    let mut steps = 0;
+    while let Some(parent) = child.parent() {
+        steps += 1;
+        if steps > 512 {
+            break; // bounded: pathological nesting is not worth walking
+        }
+        match parent.kind() {
+            "function_declaration" | "method_declaration" | "func_literal" => {
+                for field in ["receiver", "parameters", "result"] {
+                    if let Some(list) = parent.child_by_field_name(field)
+                        && go_params_declare(list, name, src)
+                    {
+                        return true;
+                    }
+                }
+            }
+            "statement_list" => {
+                let mut c = parent.walk();
+                for stmt in parent.named_children(&mut c) {
+                    if stmt.start_byte() >= child.start_byte() {
+                        break;
+                    }
+                    if go_statement_declares(stmt, name, src) {
+                        return true;
+                    }
+                }
+            }
+            "for_statement"
+            | "if_statement"
+            | "expression_switch_statement"
+            | "type_switch_statement" => {
+                let mut c = parent.walk();
+                for header in parent.named_children(&mut c) {
+                    if header.id() == child.id() || header.kind() == "block" {
+                        continue;
+                    }
+                    let declares = match header.kind() {
+                        "range_clause" => header
+                            .child_by_field_name("left")
+                            .is_some_and(|l| go_list_names(l, name, src)),
+                        "for_clause" => header
+                            .child_by_field_name("initializer")
+                            .is_some_and(|i| go_statement_declares(i, name, src)),
+                        "expression_list" => go_list_names(header, name, src), // type switch alias
+                        _ => go_statement_declares(header, name, src),
+                    };
+                    if declares {
+                        return true;
+                    }
+                }
+            }
+            _ => {}
+        }
+        child = parent;
+    }
+    false
+}
+
+fn go_params_declare(list: Node, name: &str, src: &str) -> bool {
+    let mut c = list.walk();
+    list.named_children(&mut c).any(|param| {
+        let mut c2 = param.walk();
+        param
+            .children_by_field_name("name", &mut c2)
+            .any(|n| text(n, src) == name)
+    })
+}
+
+/// An expression list of plain identifiers (left of `:=`, a range clause) names `name`.
+fn go_list_names(list: Node, name: &str, src: &str) -> bool {
+    let mut c = list.walk();
+    list.named_children(&mut c)
+        .any(|n| n.kind() == "identifier" && text(n, src) == name)
+}
+
+fn go_statement_declares(stmt: Node, name: &str, src: &str) -> bool {
+    match stmt.kind() {
+        "short_var_declaration" => stmt
+            .child_by_field_name("left")
+            .is_some_and(|l| go_list_names(l, name, src)),
+        "var_declaration" | "const_declaration" | "var_spec_list" => {
+            let mut c = stmt.walk();
+            stmt.named_children(&mut c)
+                .any(|spec| go_statement_declares(spec, name, src))
+        }
+        "var_spec" | "const_spec" => {
+            let mut c = stmt.walk();
+            stmt.children_by_field_name("name", &mut c)
+                .any(|n| text(n, src) == name)
+        }
+        _ => false,
     }
 }
 
@@ -699,6 +883,22 @@ mod tests {
     }
 
     #[test]
+    fn resolves_promisified_imports() {
+        let doc = Document::new(
+            Language::JavaScript,
+            "const util = require('util');\nconst { promisify } = require('node:util');\nconst cp = require('child_process');\nconst { exec } = require('child_process');\nconst a = promisify(exec);\nconst b = util.promisify(cp.execFile);\nconst d = promisify(require('child_process').exec);\nfunction local() {}\nconst c = promisify(local);\n",
+        );
+        let facts = FileFacts::compute(&doc);
+        assert_eq!(facts.bindings["a"], "util.promisify(child_process.exec)");
+        assert_eq!(
+            facts.bindings["b"],
+            "util.promisify(child_process.execFile)"
+        );
+        assert_eq!(facts.bindings["d"], "util.promisify(child_process.exec)");
+        assert!(!facts.bindings.contains_key("c"));
+    }
+
+    #[test]
     fn evaluates_constants_and_segments() {
         let doc = Document::new(
             Language::JavaScript,
@@ -714,6 +914,36 @@ mod tests {
         assert_eq!(segs.len(), 2);
         assert_eq!(segs[0], Segment::Literal("ls -l ".into()));
         assert!(matches!(segs[1], Segment::Expr(_)));
+    }
+
+    #[test]
+    fn arrays_of_constants_are_constant() {
+        let doc = Document::new(
+            Language::JavaScript,
+            "const flag = '-n';\nf(['log', flag, 5]);\ng(['log', ref]);\nh([...args]);\n",
+        );
+        let facts = FileFacts::compute(&doc);
+        let ev = Evaluator {
+            doc: &doc,
+            facts: &facts,
+        };
+        let mut arrays = Vec::new();
+        let mut cursor = doc.tree().walk();
+        'walk: loop {
+            if cursor.node().kind() == "array" {
+                arrays.push(cursor.node());
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        let constant: Vec<bool> = arrays.iter().map(|a| ev.is_constant(*a)).collect();
+        assert_eq!(constant, vec![true, false, false]);
     }
 
     #[test]
@@ -744,6 +974,81 @@ mod tests {
         assert_eq!(
             ev.literal_parts(arg).unwrap(),
             "SELECT * FROM t WHERE id = ' '"
+        );
+    }
+
+    #[test]
+    fn string_building_from_constants_is_constant() {
+        let doc = Document::new(
+            Language::Go,
+            "package p\nconst t = \"users\"\nfunc f(x string) { a(fmt.Sprintf(\"FROM %s\", t)); b(fmt.Sprintf(\"FROM %s\", x)) }\n",
+        );
+        let facts = FileFacts::compute(&doc);
+        let ev = Evaluator {
+            doc: &doc,
+            facts: &facts,
+        };
+        let mut calls = Vec::new();
+        let mut cursor = doc.tree().walk();
+        'walk: loop {
+            let n = cursor.node();
+            if n.kind() == "call_expression"
+                && n.child_by_field_name("function")
+                    .is_some_and(|f| &doc.text()[f.byte_range()] == "fmt.Sprintf")
+            {
+                calls.push(n);
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        assert_eq!(calls.len(), 2);
+        assert!(ev.is_constant(calls[0]));
+        assert!(!ev.is_constant(calls[1]));
+    }
+
+    #[test]
+    fn go_locals_hide_imports() {
+        let src = "package p\nimport (\n\t\"crypto/md5\"\n\t\"math/rand\"\n)\nfunc a(rand *rand.Rand) { rand.Intn(1) }\nfunc b() { md5.Sum(nil); md5 := h{}; md5.Sum(nil) }\nfunc c(xs []h) { for _, md5 := range xs { md5.Sum(nil) } }\nfunc d() { if md5 := (h{}); true { md5.Sum(nil) } }\nfunc e() { f := func(rand int) { rand.Intn(2) }; rand.Intn(3) }\n";
+        let doc = Document::new(Language::Go, src);
+        let facts = FileFacts::compute(&doc);
+        let ev = Evaluator {
+            doc: &doc,
+            facts: &facts,
+        };
+        let mut resolved = Vec::new();
+        let mut cursor = doc.tree().walk();
+        'walk: loop {
+            let n = cursor.node();
+            if n.kind() == "call_expression" {
+                let f = n.child_by_field_name("function").unwrap();
+                resolved.push(ev.qualified_name(f).unwrap());
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        assert_eq!(
+            resolved,
+            [
+                "rand.Intn",
+                "crypto/md5.Sum",
+                "md5.Sum",
+                "md5.Sum",
+                "md5.Sum",
+                "rand.Intn",
+                "math/rand.Intn",
+            ]
         );
     }
 
