@@ -1057,3 +1057,64 @@ fn documents_whose_trees_were_dropped_are_still_served() {
     );
     assert!(c.shutdown_and_exit().success());
 }
+
+/// The findings `vigil check --format json` reports for `text` saved as `file_name`,
+/// as the same (rule, LSP range, message) summary.
+fn cli_summary(file_name: &str, text: &str, enc: Encoding) -> Vec<(String, Value, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(file_name);
+    std::fs::write(&path, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["check", "--format", "json", "--min-confidence", "medium"])
+        .arg(&path)
+        .output()
+        .expect("run vigil check");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "vigil check JSON: {e}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    let mut found: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let start = f["byte_range"]["start"].as_u64().unwrap() as usize;
+            let end = f["byte_range"]["end"].as_u64().unwrap() as usize;
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                json!({
+                    "start": lsp_client::position(text, start, enc),
+                    "end": lsp_client::position(text, end, enc),
+                }),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort_by_key(|a| a.1.to_string());
+    found
+}
+
+#[test]
+fn diagnostics_equal_the_cli_findings_for_the_same_text() {
+    let mut push = push_client();
+    push.open(JS_URI, "javascript", 1, JS_VULNERABLE);
+    push.open(GO_URI, "go", 1, GO_VULNERABLE);
+    let js = cli_summary("hash.js", JS_VULNERABLE, Encoding::Utf16);
+    assert!(!js.is_empty());
+    assert_eq!(summary(&push.published(JS_URI, 1)), js);
+    assert_eq!(
+        summary(&push.published(GO_URI, 1)),
+        cli_summary("main.go", GO_VULNERABLE, Encoding::Utf16)
+    );
+    assert!(push.shutdown_and_exit().success());
+
+    let mut pull = pull_client();
+    pull.open(GO_URI, "go", 1, GO_VULNERABLE);
+    assert_eq!(
+        summary(&pull.pull(GO_URI).unwrap()),
+        cli_summary("main.go", GO_VULNERABLE, Encoding::Utf8)
+    );
+    assert!(pull.shutdown_and_exit().success());
+}
