@@ -3,7 +3,6 @@
 import * as os from "node:os";
 import * as vscode from "vscode";
 import {
-  DidChangeConfigurationNotification,
   LanguageClient,
   type LanguageClientOptions,
   type ServerOptions,
@@ -14,7 +13,7 @@ import {
 import { explainRule } from "./explain";
 import { nodeFileSystem } from "./nodeFileSystem";
 import { findServer } from "./serverPath";
-import { configurationItem, serverArgs, serverSettings } from "./settings";
+import { configurationItem, serverArgs } from "./settings";
 import { StatusItem } from "./status";
 
 export const LANGUAGES = ["javascript", "javascriptreact", "typescript", "typescriptreact", "go"];
@@ -38,17 +37,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       explainRule(serverPath, output),
     ),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
-      // A new binary or log level needs a new process; everything else reaches the
-      // running server as didChangeConfiguration, after which it pulls "vigil" again.
+      // A new binary or log level needs a new process. Other settings reach the running
+      // server without a restart: it registers for didChangeConfiguration, the language
+      // client forwards each change, and the server pulls section "vigil" again, which
+      // the configuration middleware below answers.
       if (
         event.affectsConfiguration("vigil.server.path") ||
         event.affectsConfiguration("vigil.server.logLevel")
       ) {
         await restart(context);
-      } else if (event.affectsConfiguration("vigil") && client?.isRunning() === true) {
-        await client.sendNotification(DidChangeConfigurationNotification.type, {
-          settings: { vigil: serverSettings(readSetting) },
-        });
       }
     }),
   );
@@ -111,7 +108,9 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
       { scheme: "untitled", language },
     ]),
     outputChannel: output,
-    initializationOptions: serverSettings(readSetting),
+    // No initializationOptions: the server overlays workspace settings on them key by
+    // key, so a setting the user later removes would stay in force from there. VS Code
+    // answers workspace/configuration, which the server asks right after initializing.
     middleware: {
       workspace: {
         // The server asks for section "vigil"; answer in the server's shape, not the

@@ -20,8 +20,10 @@ export const SERVER_SETTINGS: readonly Mapping[] = [
   { vscode: "rules.ignore", server: ["rules", "ignore"] },
   { vscode: "rules.severity", server: ["rules", "severity"] },
   { vscode: "minConfidence", server: ["minConfidence"] },
+  { vscode: "minSeverity", server: ["minSeverity"] },
   { vscode: "debounceMs", server: ["debounceMs"] },
   { vscode: "maxFileSize", server: ["maxFileSize"] },
+  { vscode: "extraRuleDirs", server: ["extraRuleDirs"] },
 ];
 
 /** Settings used by the extension itself and never sent to the server. */
