@@ -11,7 +11,7 @@ local plugin_dir = vim.fn.fnamemodify(script_dir, ":h")
 vim.opt.runtimepath:prepend(plugin_dir)
 vim.cmd("filetype on")
 
-local TIMEOUT_MS = 15000
+local TIMEOUT_MS = tonumber(os.getenv("VIGIL_TEST_TIMEOUT_MS") or "") or 15000
 local version = vim.version()
 local nvim = ("nvim %d.%d.%d"):format(version.major, version.minor, version.patch)
 local passed, failed = 0, 0
@@ -41,6 +41,33 @@ end
 
 local function code_of(d)
   return d.code or lsp_diagnostic(d).code
+end
+
+-- Position in the client's encoding of a 0-based byte column.
+local function lsp_position(bufnr, row, col, encoding)
+  local line = vim.api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1] or ""
+  if encoding == "utf-8" then
+    return { line = row, character = col }
+  end
+  local utf32, utf16 = vim.str_utfindex(line, col)
+  return { line = row, character = encoding == "utf-32" and utf32 or utf16 }
+end
+
+-- The diagnostic as the server sent it. Neovim 0.11 keeps it whole in user_data.lsp;
+-- 0.7 keeps only code and data there, so the rest is rebuilt from the vim diagnostic.
+local function to_lsp_diagnostic(bufnr, d, encoding)
+  local lsp = vim.deepcopy(lsp_diagnostic(d))
+  if lsp.range == nil then
+    lsp.range = {
+      start = lsp_position(bufnr, d.lnum, d.col, encoding),
+      ["end"] = lsp_position(bufnr, d.end_lnum, d.end_col, encoding),
+    }
+    lsp.message = d.message
+    lsp.source = d.source
+    lsp.severity = d.severity
+    lsp.code = code_of(d)
+  end
+  return lsp
 end
 
 local function vigil_diagnostics(bufnr, rule)
@@ -84,6 +111,24 @@ local cases = {
     fixed = table.concat({
       "const crypto = require('crypto');",
       "const d = crypto.createHash('sha256').update(x).digest('hex');",
+    }, "\n"),
+  },
+  {
+    -- Multi-byte text before the finding: UTF-16 (0.7) and UTF-8 (0.11) columns differ
+    -- from each other and from character counts, so a wrong conversion shows here.
+    name = "typescript, multi-byte",
+    file = "etag.ts",
+    filetype = "typescript",
+    text = table.concat({
+      "import { createHash } from 'node:crypto';",
+      'export const etag = (body: string): string => /* ✓ 日本 😀 */ createHash("sha1").update(body).digest("base64");',
+    }, "\n"),
+    rule = "js/weak-hash",
+    range = "\"sha1\"",
+    fix = "Use SHA-256",
+    fixed = table.concat({
+      "import { createHash } from 'node:crypto';",
+      'export const etag = (body: string): string => /* ✓ 日本 😀 */ createHash("sha256").update(body).digest("base64");',
     }, "\n"),
   },
   {
@@ -139,13 +184,22 @@ local function run_case(case)
   local diagnostics = vigil_diagnostics(bufnr, case.rule)
   check(#diagnostics == 1, ("expected one %s diagnostic, got %d"):format(case.rule, #diagnostics))
   local d = diagnostics[1]
+  if type(case.range) == "string" then
+    -- The expected range is where this text first occurs, in bytes, as Neovim counts.
+    for lnum, line in ipairs(lines_of(case.text)) do
+      local start = line:find(case.range, 1, true)
+      if start then
+        case.range = { lnum = lnum - 1, col = start - 1, end_lnum = lnum - 1, end_col = start - 1 + #case.range }
+        break
+      end
+    end
+  end
   local got = { lnum = d.lnum, col = d.col, end_lnum = d.end_lnum, end_col = d.end_col }
   check(vim.deep_equal(got, case.range), ("range %s, expected %s"):format(vim.inspect(got), vim.inspect(case.range)))
   log(("%s: diagnostic %s at %d:%d-%d:%d: %s"):format(case.name, code_of(d), d.lnum, d.col, d.end_lnum, d.end_col, d.message))
 
   -- Ask for the code actions at the diagnostic, as a user's `vim.lsp.buf.code_action()` does.
-  local lsp_diag = lsp_diagnostic(d)
-  check(lsp_diag.range ~= nil, "diagnostic carries no LSP range")
+  local lsp_diag = to_lsp_diagnostic(bufnr, d, client.offset_encoding)
   local params = {
     textDocument = { uri = vim.uri_from_bufnr(bufnr) },
     range = lsp_diag.range,
