@@ -20,6 +20,7 @@ const screenshots = process.env.VIGIL_E2E_SCREENSHOTS || "";
 const { chromium } = createRequire(path.join(tools, "package.json"))("playwright-core");
 
 const TIMEOUT = 30_000;
+const orgRules = path.join(__dirname, "fixtures", "org-rules");
 
 function required(name) {
   const value = process.env[name];
@@ -246,6 +247,32 @@ async function main() {
       await item.click();
       await expectFileText(page, cases.go.file, cases.go.fixed);
       await waitForNoProblem(page, cases.go.rule);
+    });
+
+    await step("Fix All Safe Issues applies an organisation rule's safe fix", async () => {
+      // extraRuleDirs brings in a rule whose fix is marked safe. Fix All applies safe
+      // fixes only (the built-in js/weak-hash fix changes behaviour and is left to the
+      // user); here the org fix rewrites the same literal, so both findings go.
+      assert.equal(readWorkspaceFile("legacy.js"), cases.js.fixed.replace("sha256", "md5"));
+      await setWorkspaceSettings({ "vigil.extraRuleDirs": [orgRules] });
+      await openFile(page, "legacy.js");
+      await waitForProblem(page, "acme/legacy-digest");
+      await runCommand(page, "Vigil: Fix All Safe Issues in File");
+      await expectFileText(page, "legacy.js", cases.js.fixed);
+      await waitForNoProblem(page, "acme/legacy-digest");
+      await waitForNoProblem(page, cases.js.rule);
+    });
+
+    await step("Show Output and Restart Server", async () => {
+      await runCommand(page, "Vigil: Show Output");
+      await page.locator(".output-view, .panel .monaco-editor", { hasText: "Starting" }).first().waitFor();
+      await runCommand(page, "Vigil: Restart Server");
+      const item = page.locator(".statusbar-item", { hasText: "Vigil" }).first();
+      await item.locator(".codicon-shield").waitFor();
+      // The restarted server analyses the open file again.
+      fs.writeFileSync(path.join(workspace, "legacy.js"), cases.js.fixed.replace("sha256", "md5"));
+      await runCommand(page, "View: Focus Problems (Errors, Warnings, Infos)");
+      await waitForProblem(page, "acme/legacy-digest");
     });
   } finally {
     const passed = results.filter((r) => r.ok).length;

@@ -3,7 +3,7 @@
 
 import * as vscode from "vscode";
 
-import { explainText, listRules, ruleIdOfDiagnostic } from "./rules";
+import { explainMarkdown, listRules, ruleIdOfDiagnostic } from "./rules";
 
 export async function explainRule(serverPath: string | undefined, output: vscode.OutputChannel): Promise<void> {
   if (serverPath === undefined) {
@@ -15,7 +15,7 @@ export async function explainRule(serverPath: string | undefined, output: vscode
     if (ruleId === undefined) {
       return;
     }
-    const text = await explainText(serverPath, ruleId);
+    const text = await explainMarkdown(serverPath, ruleId);
     const document = await vscode.workspace.openTextDocument({ language: "markdown", content: text });
     await vscode.commands.executeCommand("markdown.showPreview", document.uri);
   } catch (error) {

@@ -53,9 +53,46 @@ export function runVigil(binary: string, args: string[]): Promise<string> {
 }
 
 export async function listRules(binary: string): Promise<RuleSummary[]> {
-  return parseRuleList(await runVigil(binary, ["rules", "--format", "json"]));
+  return parseRuleList(await runVigil(binary, ["rules", "--format", "json", "--color", "never"]));
 }
 
-export async function explainText(binary: string, ruleId: string): Promise<string> {
-  return runVigil(binary, ["rules", "explain", ruleId]);
+/** The explanation of a rule as Markdown, from `vigil rules explain ID`. */
+export async function explainMarkdown(binary: string, ruleId: string): Promise<string> {
+  return explanationToMarkdown(await runVigil(binary, ["rules", "explain", ruleId, "--color", "never"]));
+}
+
+/**
+ * `vigil rules explain` prints a heading line (`id: title`), an indented block of
+ * fields (`  Severity    medium`), then the rule's Markdown explanation. The heading and
+ * fields become Markdown; anything else is kept as it is.
+ */
+export function explanationToMarkdown(text: string): string {
+  const lines = text.replace(/\r\n/g, "\n").split("\n");
+  const out: string[] = [];
+  let index = 0;
+  if (lines.length > 0 && /^\S+: .+/.test(lines[0])) {
+    out.push(`# ${lines[0]}`);
+    index = 1;
+  }
+  // Skip blank lines, then read the indented `Name  value` block.
+  while (index < lines.length && lines[index].trim() === "") {
+    index++;
+  }
+  const field = /^ {2}(\S+)\s{2,}(\S.*)$|^ {2}(\S+) (\S.*)$/;
+  const fields: string[] = [];
+  while (index < lines.length) {
+    const match = field.exec(lines[index]);
+    if (match === null) {
+      break;
+    }
+    const name = match[1] ?? match[3];
+    const value = match[2] ?? match[4];
+    fields.push(`- **${name}**: ${value}`);
+    index++;
+  }
+  if (out.length > 0 || fields.length > 0) {
+    out.push("", ...fields, "");
+  }
+  out.push(...lines.slice(index));
+  return out.join("\n").replace(/^\n+/, "");
 }

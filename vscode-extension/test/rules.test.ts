@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { parseRuleList, ruleIdOfDiagnostic } from "../src/rules";
+import { explanationToMarkdown, parseRuleList, ruleIdOfDiagnostic } from "../src/rules";
 
 describe("parseRuleList", () => {
   it("reads a list of rules", () => {
@@ -32,5 +32,50 @@ describe("ruleIdOfDiagnostic", () => {
     assert.equal(ruleIdOfDiagnostic("ts", "js/weak-hash"), undefined);
     assert.equal(ruleIdOfDiagnostic("vigil", undefined), undefined);
     assert.equal(ruleIdOfDiagnostic("vigil", 2304), undefined);
+  });
+});
+
+describe("explanationToMarkdown", () => {
+  // The shape `vigil rules explain js/weak-hash --color never` prints.
+  const cli = [
+    "js/weak-hash: Weak hash algorithm (MD5, SHA-1)",
+    "",
+    "  Language    javascript",
+    "  Severity    medium",
+    "  CWE         CWE-328, CWE-327",
+    "  Fixes       Use SHA-256 (changes behaviour)",
+    "",
+    "## What it finds",
+    "Calls to `crypto.createHash` with `md5`.",
+    "",
+    "## References",
+    "- https://cwe.mitre.org/data/definitions/328.html",
+    "",
+  ].join("\n");
+
+  it("turns the heading and the field block into Markdown and keeps the explanation", () => {
+    assert.equal(
+      explanationToMarkdown(cli),
+      [
+        "# js/weak-hash: Weak hash algorithm (MD5, SHA-1)",
+        "",
+        "- **Language**: javascript",
+        "- **Severity**: medium",
+        "- **CWE**: CWE-328, CWE-327",
+        "- **Fixes**: Use SHA-256 (changes behaviour)",
+        "",
+        "",
+        "## What it finds",
+        "Calls to `crypto.createHash` with `md5`.",
+        "",
+        "## References",
+        "- https://cwe.mitre.org/data/definitions/328.html",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("keeps text of another shape as it is", () => {
+    assert.equal(explanationToMarkdown("## Why\nBecause.\n"), "## Why\nBecause.\n");
   });
 });
