@@ -37,5 +37,8 @@ cp "$server_bin" server/vigil
 chmod 755 server/vigil
 # serverPath.ts runs the bundled binary only on the platform recorded here.
 echo "linux-x64" > server/platform
+# The repository README shows screenshots by relative path, which vsce rejects without
+# a repository URL; the packaged README is the same text without the images.
+grep -v '^!\[' README.md > dist/README.md
 step "package (vsce)" npm run --silent package
 ls -l vigil.vsix

@@ -1,9 +1,25 @@
 // The "Explain Rule" command: the rule under the cursor, or one picked from the list,
-// explained in a Markdown preview.
+// explained in a Markdown preview of a read-only `vigil-rule:` document (no untitled
+// buffer left behind asking to be saved).
 
 import * as vscode from "vscode";
 
 import { explainMarkdown, listRules, ruleIdOfDiagnostic } from "./rules";
+
+export const RULE_SCHEME = "vigil-rule";
+
+/** Serves `vigil-rule:<rule id>.md` from `vigil rules explain`. */
+export class RuleDocuments implements vscode.TextDocumentContentProvider {
+  constructor(private readonly serverPath: () => string | undefined) {}
+
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    const binary = this.serverPath();
+    if (binary === undefined) {
+      return "The Vigil server was not found, so rules cannot be explained.";
+    }
+    return explainMarkdown(binary, uri.path.replace(/\.md$/, ""));
+  }
+}
 
 export async function explainRule(serverPath: string | undefined, output: vscode.OutputChannel): Promise<void> {
   if (serverPath === undefined) {
@@ -15,9 +31,8 @@ export async function explainRule(serverPath: string | undefined, output: vscode
     if (ruleId === undefined) {
       return;
     }
-    const text = await explainMarkdown(serverPath, ruleId);
-    const document = await vscode.workspace.openTextDocument({ language: "markdown", content: text });
-    await vscode.commands.executeCommand("markdown.showPreview", document.uri);
+    const uri = vscode.Uri.from({ scheme: RULE_SCHEME, path: `${ruleId}.md` });
+    await vscode.commands.executeCommand("markdown.showPreview", uri);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     output.appendLine(message);

@@ -10,7 +10,7 @@ import {
   TransportKind,
 } from "vscode-languageclient/node";
 
-import { explainRule } from "./explain";
+import { RULE_SCHEME, RuleDocuments, explainRule } from "./explain";
 import { nodeFileSystem } from "./nodeFileSystem";
 import { findServer } from "./serverPath";
 import { configurationItem, serverArgs } from "./settings";
@@ -35,6 +35,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("vigil.fixAll", fixAllInActiveEditor),
     vscode.commands.registerCommand("vigil.explainRule", () =>
       explainRule(serverPath, output),
+    ),
+    vscode.workspace.registerTextDocumentContentProvider(
+      RULE_SCHEME,
+      new RuleDocuments(() => serverPath),
     ),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       // A new binary or log level needs a new process. Other settings reach the running
