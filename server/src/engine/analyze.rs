@@ -216,7 +216,7 @@ fn holds(c: &Constraint, captures: &HashMap<&str, Node>, ev: &Evaluator) -> bool
     }
     if let Some(targets) = &c.resolves_to {
         match ev.qualified_name(node) {
-            Some(q) if targets.iter().any(|t| *t == q) => {}
+            Some(q) if targets.contains(&q) => {}
             _ => return false,
         }
     }

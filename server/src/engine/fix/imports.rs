@@ -73,8 +73,7 @@ pub fn go_add_import(doc: &Document, path: &str) -> Option<Edit> {
     }
     let anchor = kids(root)
         .into_iter()
-        .filter(|d| d.kind() == "import_declaration" || d.kind() == "package_clause")
-        .last()?;
+        .rfind(|d| d.kind() == "import_declaration" || d.kind() == "package_clause")?;
     let at = anchor.end_byte();
     let sep = if anchor.kind() == "package_clause" {
         "\n\n"
@@ -163,19 +162,23 @@ pub fn go_remove_unused_import(doc: &Document, path: &str, replaced: &[TextRange
     })
 }
 
+/// There is no existing import of the module to extend with a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoImportSite;
+
 /// For `module:name`, makes `name` a binding of `module`'s export in a JS file by
 /// extending an existing destructuring `require` or named `import`. Returns
-/// `Ok(None)` when already bound, `Err(())` when there is no place to add it.
+/// `Ok(None)` when already bound, `Err(NoImportSite)` when there is no place to add it.
 pub fn js_add_named_import(
     doc: &Document,
     facts: &FileFacts,
     spec: &str,
-) -> Result<Option<Edit>, ()> {
-    let (module, name) = spec.split_once(':').ok_or(())?;
+) -> Result<Option<Edit>, NoImportSite> {
+    let (module, name) = spec.split_once(':').ok_or(NoImportSite)?;
     let wanted = format!("{module}.{name}");
     match facts.bindings.get(name) {
         Some(b) if *b == wanted => return Ok(None),
-        Some(_) => return Err(()), // the name means something else here
+        Some(_) => return Err(NoImportSite), // the name means something else here
         None => {}
     }
     let text = doc.text();
@@ -217,7 +220,7 @@ pub fn js_add_named_import(
             }
         }
     }
-    Err(())
+    Err(NoImportSite)
 }
 
 fn facts_target(value: Node, text: &str) -> Option<String> {
