@@ -93,6 +93,7 @@ status=0
 VIGIL_E2E_URL="http://127.0.0.1:$port/?folder=$run/workspace" \
 VIGIL_E2E_WORKSPACE="$run/workspace" \
 VIGIL_E2E_TOOLS="$home/tools" \
+VIGIL_E2E_MACHINE_SETTINGS="$run/user/Machine/settings.json" \
   node "$here/test.cjs" || status=$?
 
 if [[ $status -ne 0 ]]; then

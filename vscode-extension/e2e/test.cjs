@@ -21,6 +21,7 @@ const { chromium } = createRequire(path.join(tools, "package.json"))("playwright
 
 const TIMEOUT = 30_000;
 const orgRules = path.join(__dirname, "fixtures", "org-rules");
+const machineSettings = required("VIGIL_E2E_MACHINE_SETTINGS");
 
 function required(name) {
   const value = process.env[name];
@@ -273,6 +274,27 @@ async function main() {
       fs.writeFileSync(path.join(workspace, "legacy.js"), cases.js.fixed.replace("sha256", "md5"));
       await runCommand(page, "View: Focus Problems (Errors, Warnings, Infos)");
       await waitForProblem(page, "acme/legacy-digest");
+    });
+
+    await step("a workspace cannot choose the server binary; a bad user setting is reported", async () => {
+      const item = page.locator(".statusbar-item", { hasText: "Vigil" }).first();
+      // vigil.server.path is machine-scoped: from workspace settings it is ignored and
+      // the bundled server keeps running.
+      await setWorkspaceSettings({ "vigil.extraRuleDirs": [orgRules], "vigil.server.path": "/tmp/not-vigil" });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await item.locator(".codicon-shield").waitFor();
+      await waitForProblem(page, "acme/legacy-digest");
+      // In the user's settings it is used, and a path that is not a program is reported.
+      // code-server is a remote window: machine-scoped settings live in the remote
+      // (Machine) settings file there.
+      fs.mkdirSync(path.dirname(machineSettings), { recursive: true });
+      fs.writeFileSync(machineSettings, JSON.stringify({ "vigil.server.path": "/tmp/not-vigil" }));
+      await page
+        .locator(".notifications-toasts, .notification-toast-container", { hasText: "vigil.server.path is" })
+        .first()
+        .waitFor();
+      await item.locator(".codicon-error").waitFor();
+      await shot(page, "vscode-server-not-found");
     });
   } finally {
     const passed = results.filter((r) => r.ok).length;
