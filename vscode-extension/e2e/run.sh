@@ -70,7 +70,7 @@ func main() {
 	fmt.Printf("%x\n", md5.Sum([]byte("hi")))
 }
 ' > "$run/workspace/main.go"
-# Opened with the organisation rule of e2e/fixtures/org-rules (Fix All).
+# Opened with the organisation rule of editors/fixtures/org-rules (Fix All).
 cp "$run/workspace/app.js" "$run/workspace/legacy.js"
 printf 'module example.com/demo\n\ngo 1.22\n' > "$run/workspace/go.mod"
 

@@ -20,7 +20,7 @@ const screenshots = process.env.VIGIL_E2E_SCREENSHOTS || "";
 const { chromium } = createRequire(path.join(tools, "package.json"))("playwright-core");
 
 const TIMEOUT = 30_000;
-const orgRules = path.join(__dirname, "fixtures", "org-rules");
+const orgRules = path.join(__dirname, "..", "..", "editors", "fixtures", "org-rules");
 const machineSettings = required("VIGIL_E2E_MACHINE_SETTINGS");
 
 function required(name) {

@@ -164,9 +164,47 @@ local cases = {
       "}",
     }, "\n"),
   },
+  {
+    name = "fix all (organisation rule)",
+    file = "legacy.js",
+    filetype = "javascript",
+    fix_all = true,
+    text = table.concat({
+      "const crypto = require('crypto');",
+      "const d = crypto.createHash('md5').update(x).digest('hex');",
+    }, "\n"),
+    rule = "acme/legacy-digest",
+    fixed = table.concat({
+      "const crypto = require('crypto');",
+      "const d = crypto.createHash('sha256').update(x).digest('hex');",
+    }, "\n"),
+  },
 }
 
+-- "Fix all": an organisation rule (extraRuleDirs) with a safe fix, applied by
+-- require("vigil").fix_all(), the function behind :VigilFixAll.
+local function run_fix_all(case)
+  local path = write(case.file, case.text)
+  vim.cmd("edit " .. vim.fn.fnameescape(path))
+  local bufnr = vim.api.nvim_get_current_buf()
+  local ok = vim.wait(TIMEOUT_MS, function()
+    return #vigil_diagnostics(bufnr, case.rule) > 0
+  end, 50)
+  check(ok, ("no %s diagnostic within %d ms (was extraRuleDirs applied?)"):format(case.rule, TIMEOUT_MS))
+  check(require("vigil").fix_all(bufnr), "fix_all found nothing to apply")
+  local text = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), "\n")
+  check(text == case.fixed, ("buffer after fix_all:\n%s\nexpected:\n%s"):format(text, case.fixed))
+  ok = vim.wait(TIMEOUT_MS, function()
+    return #vigil_diagnostics(bufnr) == 0
+  end, 50)
+  check(ok, "diagnostics still there after fix_all: " .. vim.inspect(vigil_diagnostics(bufnr)))
+  log(("%s: fix_all applied the safe fix, no diagnostics left"):format(case.name))
+end
+
 local function run_case(case)
+  if case.fix_all then
+    return run_fix_all(case)
+  end
   local path = write(case.file, case.text)
   vim.cmd("edit " .. vim.fn.fnameescape(path))
   local bufnr = vim.api.nvim_get_current_buf()
@@ -238,7 +276,8 @@ local function run_case(case)
 end
 
 local function main()
-  require("vigil").setup({ cmd = { bin, "serve" } })
+  local org_rules = vim.fn.fnamemodify(plugin_dir, ":h") .. "/fixtures/org-rules"
+  require("vigil").setup({ cmd = { bin, "serve" }, settings = { extraRuleDirs = { org_rules } } })
   log("plugin loaded, " .. (vim.lsp.config and "vim.lsp.config/enable" or "vim.lsp.start_client") .. " path")
   for _, case in ipairs(cases) do
     local ok, err = pcall(run_case, case)
