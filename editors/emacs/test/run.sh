@@ -14,6 +14,7 @@ fi
 if ! command -v emacs >/dev/null || [[ ! -d /usr/share/emacs/site-lisp/elpa-src ]] || ! ls -d /usr/share/emacs/site-lisp/elpa-src/eglot-* >/dev/null 2>&1; then
   echo "==> apt-get install emacs-nox elpa-eglot"
   if [[ $EUID -eq 0 ]]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -q >/dev/null
   $sudo apt-get install -y -q emacs-nox elpa-eglot >/dev/null
 fi
 VIGIL_BIN="$bin" timeout 120 emacs --batch -l "$here/e2e.el" 2>&1 | grep -v '^Loading '

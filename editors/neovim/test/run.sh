@@ -26,6 +26,7 @@ nvim_for() {
       if ! command -v nvim >/dev/null || ! nvim --version | head -1 | grep -q 'v0\.7\.'; then
         echo "==> installing Neovim 0.7 (apt-get install neovim)" >&2
         if [[ $EUID -eq 0 ]]; then sudo=""; else sudo="sudo"; fi
+        $sudo apt-get update -q >/dev/null
         $sudo apt-get install -y -q neovim >/dev/null
       fi
       echo /usr/bin/nvim
