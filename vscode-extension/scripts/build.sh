@@ -33,7 +33,13 @@ step "bundle (esbuild)" npm run --silent bundle
 
 rm -rf server
 mkdir -p server
-cp "$server_bin" server/vigil
+# The release profile keeps line tables for backtraces; the shipped copy is stripped
+# (about a third of the size).
+if command -v strip >/dev/null; then
+  strip -o server/vigil "$server_bin"
+else
+  cp "$server_bin" server/vigil
+fi
 chmod 755 server/vigil
 # serverPath.ts runs the bundled binary only on the platform recorded here.
 echo "linux-x64" > server/platform
