@@ -25,6 +25,7 @@ export PATH="$node24:$PATH"
 
 run="$(mktemp -d)"
 server_pid=""
+# shellcheck disable=SC2317  # called through the EXIT trap
 cleanup() {
   if [[ -n "$server_pid" ]]; then
     kill "$server_pid" 2>/dev/null || true
