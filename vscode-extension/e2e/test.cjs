@@ -58,10 +58,15 @@ async function until(what, probe, timeout = TIMEOUT) {
   throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
 }
 
+/** The text box of the quick input (command palette, quick open, quick pick). */
+function quickInput(page) {
+  return page.locator(".quick-input-widget .quick-input-box input");
+}
+
 /** Runs a command from the command palette (F1), by its exact title. */
 async function runCommand(page, title) {
   await page.keyboard.press("F1");
-  const input = page.locator(".quick-input-widget input");
+  const input = quickInput(page);
   await input.waitFor({ state: "visible" });
   await input.fill(`>${title}`);
   // Recently used commands are listed first, so the top row is not necessarily the one
@@ -75,7 +80,7 @@ async function runCommand(page, title) {
 
 async function openFile(page, name) {
   await page.keyboard.press("Control+P");
-  const input = page.locator(".quick-input-widget input");
+  const input = quickInput(page);
   await input.waitFor({ state: "visible" });
   await input.fill(name);
   await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor();
@@ -86,7 +91,7 @@ async function openFile(page, name) {
 
 async function goTo(page, line, column) {
   await page.keyboard.press("F1");
-  const input = page.locator(".quick-input-widget input");
+  const input = quickInput(page);
   await input.waitFor({ state: "visible" });
   await input.fill(`:${line}:${column}`);
   await page.keyboard.press("Enter");
@@ -164,6 +169,27 @@ const cases = {
   },
 };
 
+/** Waits for a webview (the Markdown preview) whose page contains `text`. */
+async function waitForWebviewText(page, text) {
+  return until(`a preview showing "${text}"`, async () => {
+    for (const frame of page.frames()) {
+      const body = await frame.locator("body").innerText({ timeout: 500 }).catch(() => "");
+      if (body.includes(text)) {
+        return true;
+      }
+    }
+    return false;
+  });
+}
+
+/** Closes the Markdown preview by its tab (keys would go to the focused webview). */
+async function closePreview(page) {
+  const tab = page.locator(".tabs-container .tab", { hasText: "Preview" }).first();
+  await tab.hover();
+  await tab.locator(".tab-actions .action-label").first().click();
+  await tab.waitFor({ state: "detached" });
+}
+
 async function setWorkspaceSettings(settings) {
   const dir = path.join(workspace, ".vscode");
   fs.mkdirSync(dir, { recursive: true });
@@ -225,6 +251,15 @@ async function main() {
       await page.keyboard.press("Escape");
     });
 
+    await step("Explain Rule: the rule under the cursor", async () => {
+      await goTo(page, ...cases.js.at);
+      await runCommand(page, "Vigil: Explain Rule");
+      await waitForWebviewText(page, "Weak hash algorithm (MD5, SHA-1)");
+      await waitForWebviewText(page, "Why is this bad?");
+      await shot(page, "vscode-explain-rule");
+      await closePreview(page);
+    });
+
     await step("JavaScript: quick fix applied, text fixed, diagnostic gone", async () => {
       await goTo(page, ...cases.js.at);
       const item = await applyQuickFix(page, cases.js.fix);
@@ -248,6 +283,17 @@ async function main() {
       await item.click();
       await expectFileText(page, cases.go.file, cases.go.fixed);
       await waitForNoProblem(page, cases.go.rule);
+    });
+
+    await step("Explain Rule: picked from the rule list", async () => {
+      // The Go finding is fixed, so no rule is under the cursor: the command asks.
+      await runCommand(page, "Vigil: Explain Rule");
+      const input = quickInput(page);
+      await input.waitFor({ state: "visible" });
+      await input.fill(cases.go.rule);
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: cases.go.rule }).first().click();
+      await waitForWebviewText(page, "MD5 used for hashing");
+      await closePreview(page);
     });
 
     await step("Fix All Safe Issues applies an organisation rule's safe fix", async () => {
