@@ -1,2 +1,252 @@
-//! Benchmark placeholder, filled in by its issue.
-fn main() {}
+//! The scan benchmark: `vigil check` over a directory against the parse-only time of
+//! the same files.
+//!
+//!     server/benches/fetch-corpus.sh          # real npm packages and Go's std library
+//!     cargo bench --bench scan -- DIR [--runs N] [--profile]
+//!
+//! Measures, as the median of N runs (default 5) after one warm-up run:
+//! - parse-only: read every supported file and parse it with tree-sitter;
+//! - full: what `vigil check` does per file (read, parse, analyse with every built-in
+//!   rule, verify the fixes of findings), using the CLI's own scan code;
+//!
+//! each on one thread and on the rayon pool, and prints files, lines, MB, files/s,
+//! MB/s and the ratio full / parse-only, by wall time and by process CPU time (the
+//! latter is the fairer figure on a loaded machine). `--profile` then times each rule alone (and
+//! the per-file facts every analysis computes) to show what dominates.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use vigil::cli::scan::{DEFAULT_MAX_FILE_SIZE, Outcome, read_source, scan_file};
+use vigil::cli::walk::{Candidate, WalkOptions, discover};
+use vigil::engine::document::parse;
+use vigil::engine::semantics::FileFacts;
+use vigil::engine::{Document, RuleFilter, RuleSet, analyze};
+
+struct Options {
+    dir: PathBuf,
+    runs: usize,
+    profile: bool,
+}
+
+fn options() -> Options {
+    let mut dir = None;
+    let mut runs = 5;
+    let mut profile = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--runs" => {
+                runs = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|&n| n > 0)
+                    .unwrap_or_else(|| usage("--runs needs a positive number"))
+            }
+            "--profile" => profile = true,
+            // cargo passes --bench to harness-less benchmarks.
+            "--bench" => {}
+            other if other.starts_with('-') => usage(&format!("unknown option {other}")),
+            other => dir = Some(PathBuf::from(other)),
+        }
+    }
+    let dir = dir.unwrap_or_else(|| usage("missing DIR"));
+    // cargo runs benchmarks in the package directory (`server/`); a relative DIR is
+    // more naturally typed from the repository root.
+    let from_root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(&dir);
+    let dir = if dir.is_relative() && !dir.exists() && from_root.exists() {
+        from_root
+    } else {
+        dir
+    };
+    Options { dir, runs, profile }
+}
+
+fn usage(msg: &str) -> ! {
+    eprintln!("error: {msg}\nusage: cargo bench --bench scan -- DIR [--runs N] [--profile]");
+    std::process::exit(2)
+}
+
+fn parse_only(c: &Candidate) -> usize {
+    match read_source(&c.path, DEFAULT_MAX_FILE_SIZE) {
+        Ok(text) => parse(c.language, &text, None).root_node().child_count() as usize,
+        Err(_) => 0,
+    }
+}
+
+fn full(c: &Candidate, rules: &RuleSet, filter: &RuleFilter) -> usize {
+    match scan_file(c, rules, filter, DEFAULT_MAX_FILE_SIZE) {
+        Outcome::Scanned(s) => s.findings.len(),
+        Outcome::Skipped(_) => 0,
+    }
+}
+
+/// CPU time (user + system) this process has used so far, all threads.
+fn cpu_time() -> Duration {
+    // SAFETY: getrusage only writes into the struct we pass.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// Median wall and CPU time of `runs` runs of `f`, after one warm-up run, and `f`'s
+/// result.
+struct Measured {
+    wall: Duration,
+    cpu: Duration,
+    result: usize,
+}
+
+fn measure(runs: usize, mut f: impl FnMut() -> usize) -> Measured {
+    let result = f();
+    let mut walls = Vec::new();
+    let mut cpus = Vec::new();
+    for _ in 0..runs {
+        let (t, c) = (Instant::now(), cpu_time());
+        std::hint::black_box(f());
+        walls.push(t.elapsed());
+        cpus.push(cpu_time().saturating_sub(c));
+    }
+    walls.sort();
+    cpus.sort();
+    Measured {
+        wall: walls[runs / 2],
+        cpu: cpus[runs / 2],
+        result,
+    }
+}
+
+fn main() {
+    let opts = options();
+    let rules = RuleSet::builtin();
+    let filter = RuleFilter::default();
+    let found = discover(std::slice::from_ref(&opts.dir), WalkOptions::default())
+        .unwrap_or_else(|e| usage(&e));
+    // Measure exactly the files `vigil check` would analyse.
+    let mut files = Vec::new();
+    let (mut lines, mut bytes, mut skipped) = (0usize, 0usize, found.skipped.len());
+    for c in found.files {
+        match read_source(&c.path, DEFAULT_MAX_FILE_SIZE) {
+            Ok(text) => {
+                lines += text.lines().count();
+                bytes += text.len();
+                files.push(c);
+            }
+            Err(_) => skipped += 1,
+        }
+    }
+    if files.is_empty() {
+        usage("no supported files under DIR");
+    }
+    let mb = bytes as f64 / 1e6;
+    let threads = rayon::current_num_threads();
+    println!("corpus      {}", opts.dir.display());
+    println!(
+        "files       {} ({} skipped)   lines {}   {:.1} MB   rules {}",
+        files.len(),
+        skipped,
+        lines,
+        mb,
+        rules.len()
+    );
+    println!(
+        "runs        median of {} after a warm-up; parallel = {threads} threads\n",
+        opts.runs
+    );
+    println!(
+        "{:<24} {:>10} {:>10} {:>8} {:>10}",
+        "", "wall", "files/s", "MB/s", "CPU"
+    );
+    let report = |name: &str, m: &Measured| {
+        let s = m.wall.as_secs_f64();
+        println!(
+            "{name:<24} {:>9.3}s {:>10.0} {:>8.2} {:>9.3}s",
+            s,
+            files.len() as f64 / s,
+            mb / s,
+            m.cpu.as_secs_f64()
+        );
+    };
+
+    let parse_1 = measure(opts.runs, || files.iter().map(parse_only).sum());
+    report("parse-only, 1 thread", &parse_1);
+    let full_1 = measure(opts.runs, || {
+        files.iter().map(|c| full(c, rules, &filter)).sum()
+    });
+    report("full scan, 1 thread", &full_1);
+    let parse_n = measure(opts.runs, || files.par_iter().map(parse_only).sum());
+    report(&format!("parse-only, {threads} threads"), &parse_n);
+    let full_n = measure(opts.runs, || {
+        files.par_iter().map(|c| full(c, rules, &filter)).sum()
+    });
+    report(&format!("full scan, {threads} threads"), &full_n);
+    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
+    println!(
+        "\nratio full / parse-only (wall): {:.2}x (1 thread), {:.2}x ({threads} threads)",
+        ratio(full_1.wall, parse_1.wall),
+        ratio(full_n.wall, parse_n.wall),
+    );
+    println!(
+        "ratio full / parse-only (CPU):  {:.2}x (1 thread), {:.2}x ({threads} threads)",
+        ratio(full_1.cpu, parse_1.cpu),
+        ratio(full_n.cpu, parse_n.cpu),
+    );
+    println!("findings: {}", full_1.result);
+    if opts.profile {
+        profile(&files, rules);
+    }
+}
+
+/// Times, on already parsed documents, the file facts and each rule alone.
+fn profile(files: &[Candidate], rules: &RuleSet) {
+    let docs: Vec<Document> = files
+        .iter()
+        .filter_map(|c| {
+            read_source(&c.path, DEFAULT_MAX_FILE_SIZE)
+                .ok()
+                .map(|t| Document::new(c.language, t))
+        })
+        .collect();
+    let time = |f: &dyn Fn(&Document)| {
+        let t = cpu_time();
+        docs.iter().for_each(f);
+        cpu_time().saturating_sub(t)
+    };
+    let all = time(&|d| {
+        std::hint::black_box(analyze(d, rules, &RuleFilter::default()));
+    });
+    let facts = time(&|d| {
+        std::hint::black_box(FileFacts::compute(d));
+    });
+    println!("\nprofile (CPU time, 1 thread, on parsed documents, one run)");
+    println!("  analyze, all rules      {:>9.3}s", all.as_secs_f64());
+    println!("  file facts alone        {:>9.3}s", facts.as_secs_f64());
+    let mut per_rule: Vec<(Duration, &str)> = rules
+        .rules()
+        .iter()
+        .map(|r| {
+            let only = RuleFilter {
+                select: vec![r.id.clone()],
+                ..RuleFilter::default()
+            };
+            (
+                time(&|d| {
+                    std::hint::black_box(analyze(d, rules, &only));
+                }),
+                r.id.as_str(),
+            )
+        })
+        .collect();
+    per_rule.sort_by_key(|r| std::cmp::Reverse(r.0));
+    println!("  each rule alone (the query traversal, its constraints and the facts they need):");
+    for (d, id) in per_rule.iter().take(15) {
+        println!("    {id:<40} {:>9.3}s", d.as_secs_f64());
+    }
+}

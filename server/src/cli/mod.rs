@@ -1,7 +1,14 @@
 //! The command line: argument definitions and the `check` and `rules` commands.
+//! Thin over the engine: walking, reading, reporting and writing files live here,
+//! analysis and fixing do not.
 
 pub mod check;
+pub mod fixing;
+pub mod report;
 pub mod rules;
+pub mod scan;
+pub mod suggest;
+pub mod walk;
 
 use clap::{Parser, Subcommand};
 
@@ -24,4 +31,22 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Run the language server on stdio.
     Serve(crate::lsp::ServeArgs),
+}
+
+/// `--color`: `auto` colours a terminal unless `NO_COLOR` is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<ColorWhen> for anstream::ColorChoice {
+    fn from(c: ColorWhen) -> Self {
+        match c {
+            ColorWhen::Auto => anstream::ColorChoice::Auto,
+            ColorWhen::Always => anstream::ColorChoice::Always,
+            ColorWhen::Never => anstream::ColorChoice::Never,
+        }
+    }
 }

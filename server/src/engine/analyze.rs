@@ -97,18 +97,23 @@ pub fn analyze(doc: &Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis
         return analysis;
     };
     let enabled: Vec<bool> = rules.rules().iter().map(|r| filter.enabled(r)).collect();
-    if !enabled.iter().any(|&e| e) {
+    // Only rules of this file's language matter (a Go rule leaves JS files alone).
+    if !compiled.pattern_rule.iter().any(|&i| enabled[i]) {
         return analysis;
     }
-    let facts = FileFacts::compute(doc);
-    let ev = Evaluator { doc, facts: &facts };
+    // Computed at the first match that needs constraints checked: most files have
+    // no candidate match at all, and the facts walk the whole tree.
+    let mut facts: Option<FileFacts> = None;
     let text = doc.text();
     let query = &compiled.query;
     let names = query.capture_names();
 
     let mut cursor = QueryCursor::new();
     cursor.set_match_limit(MATCH_LIMIT);
-    let mut seen: HashSet<(usize, TextRange)> = HashSet::new();
+    // (rule, flagged range) -> index of its finding: several patterns of one rule may
+    // report the same node, e.g. a general pattern and a more specific one that knows
+    // a fix. They make one finding that offers the fixes of every matching pattern.
+    let mut seen: HashMap<(usize, TextRange), usize> = HashMap::new();
     let mut per_rule: HashMap<usize, usize> = HashMap::new();
     let mut capped: HashSet<usize> = HashSet::new();
     let mut matches = cursor.matches(query, doc.tree().root_node(), text.as_bytes());
@@ -126,10 +131,15 @@ pub fn analyze(doc: &Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis
             continue;
         };
         let range: TextRange = report.byte_range().into();
-        if seen.contains(&(rule_index, range)) {
+        let ev = Evaluator {
+            doc,
+            facts: facts.get_or_insert_with(|| FileFacts::compute(doc)),
+        };
+        if !rule.constraints.iter().all(|c| holds(c, &captures, &ev)) {
             continue;
         }
-        if !rule.constraints.iter().all(|c| holds(c, &captures, &ev)) {
+        if let Some(&existing) = seen.get(&(rule_index, range)) {
+            merge_fixes(&mut analysis.findings[existing], rule, &captures, &ev);
             continue;
         }
         let count = per_rule.entry(rule_index).or_default();
@@ -138,18 +148,12 @@ pub fn analyze(doc: &Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis
             continue;
         }
         *count += 1;
-        seen.insert((rule_index, range));
+        seen.insert((rule_index, range), analysis.findings.len());
         let message = Template::parse(&rule.message)
             .ok()
             .and_then(|t| fix::render(&t, &captures, &ev))
             .unwrap_or_else(|| rule.message.clone());
-        let fixes = rule
-            .fixes
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| rule.fix_when[*i].iter().all(|c| holds(c, &captures, &ev)))
-            .filter_map(|(i, spec)| fix::build_fix(i, spec, &captures, &ev))
-            .collect();
+        let fixes = offered_fixes(rule, &captures, &ev);
         analysis.findings.push(Finding {
             rule: rule.clone(),
             range,
@@ -176,6 +180,27 @@ pub fn analyze(doc: &Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis
     analysis
 }
 
+/// The fixes of `rule` whose conditions hold for this match and that can be built.
+fn offered_fixes(rule: &Rule, captures: &HashMap<&str, Node>, ev: &Evaluator) -> Vec<Fix> {
+    rule.fixes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| rule.fix_when[*i].iter().all(|c| holds(c, captures, ev)))
+        .filter_map(|(i, spec)| fix::build_fix(i, spec, captures, ev))
+        .collect()
+}
+
+/// Adds the fixes another match of the same rule and range offers, keeping the
+/// rule's fix order and each fix once.
+fn merge_fixes(finding: &mut Finding, rule: &Rule, captures: &HashMap<&str, Node>, ev: &Evaluator) {
+    for fix in offered_fixes(rule, captures, ev) {
+        if !finding.fixes.iter().any(|f| f.index == fix.index) {
+            finding.fixes.push(fix);
+        }
+    }
+    finding.fixes.sort_by_key(|f| f.index);
+}
+
 fn holds(c: &Constraint, captures: &HashMap<&str, Node>, ev: &Evaluator) -> bool {
     if let Some(mods) = &c.file_imports
         && !mods.iter().any(|m| ev.facts.imports_module(m))
@@ -186,6 +211,18 @@ fn holds(c: &Constraint, captures: &HashMap<&str, Node>, ev: &Evaluator) -> bool
         && mods.iter().any(|m| ev.facts.imports_module(m))
     {
         return false;
+    }
+    if let Some(name) = &c.binding {
+        let bound_to = ev.facts.bindings.get(name.as_str());
+        if c.bound.is_some_and(|want| bound_to.is_some() != want) {
+            return false;
+        }
+        if let Some(targets) = &c.resolves_to
+            && !bound_to.is_some_and(|b| targets.iter().any(|t| t == b))
+        {
+            return false;
+        }
+        return true;
     }
     let Some(name) = &c.capture else { return true };
     // An optional capture that did not participate: conditions about it do not apply.
@@ -282,4 +319,105 @@ fn ancestor_matches(q: &tree_sitter::Query, node: Node, ev: &Evaluator) -> bool 
         ancestor = a.parent();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::language::Language;
+    use crate::engine::rule::RuleOrigin;
+    use crate::engine::rule::load::{RuleSource, load_rules};
+
+    fn rules(toml: &str) -> RuleSet {
+        let (set, errors) = load_rules(vec![RuleSource {
+            origin: RuleOrigin::File("test.toml".into()),
+            text: toml.to_string(),
+        }]);
+        assert!(errors.is_empty(), "{errors:?}");
+        set
+    }
+
+    const HEAD: &str = r#"
+id = "js/t"
+title = "t"
+language = "javascript"
+severity = "low"
+confidence = "high"
+cwe = [1]
+owasp = []
+message = "m"
+explanation = "e"
+"#;
+
+    fn fix_titles(set: &RuleSet, src: &str) -> Vec<Vec<String>> {
+        let doc = Document::new(Language::JavaScript, src);
+        analyze(&doc, set, &RuleFilter::default())
+            .findings
+            .iter()
+            .map(|f| f.fixes.iter().map(|x| x.title.clone()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn patterns_reporting_one_node_make_one_finding_with_all_fixes() {
+        let set = rules(&format!(
+            r#"{HEAD}
+query = """
+(call_expression function: (identifier) @f (#eq? @f "r")) @finding
+(call_expression function: (identifier) @f (#eq? @f "r") arguments: (arguments (number) @n)) @finding
+"""
+[[fixes]]
+title = "general"
+applicability = "safe"
+edits = [{{ capture = "f", text = "s" }}]
+[[fixes]]
+title = "specific"
+applicability = "safe"
+edits = [{{ capture = "n", text = "1" }}]
+"#
+        ));
+        assert_eq!(
+            fix_titles(&set, "r(2);\nr(x);\n"),
+            vec![vec!["general", "specific"], vec!["general"]]
+        );
+    }
+
+    #[test]
+    fn binding_conditions_check_imports_of_a_name() {
+        let set = rules(&format!(
+            r#"{HEAD}
+query = "(call_expression function: (identifier) @f (#eq? @f \"r\")) @finding"
+[[fixes]]
+title = "imported"
+applicability = "safe"
+when = [{{ binding = "crypto", resolves-to = ["crypto"] }}]
+edits = [{{ capture = "f", text = "s" }}]
+[[fixes]]
+title = "global"
+applicability = "safe"
+when = [{{ binding = "crypto", bound = false }}]
+edits = [{{ capture = "f", text = "s" }}]
+"#
+        ));
+        assert_eq!(fix_titles(&set, "r();"), vec![vec!["global"]]);
+        assert_eq!(
+            fix_titles(&set, "const crypto = require('node:crypto');\nr();"),
+            vec![vec!["imported"]]
+        );
+        assert_eq!(
+            fix_titles(&set, "import crypto from 'crypto-js';\nr();"),
+            vec![Vec::<String>::new()]
+        );
+    }
+
+    #[test]
+    fn binding_without_condition_is_rejected() {
+        let (_, errors) = load_rules(vec![RuleSource {
+            origin: RuleOrigin::File("t.toml".into()),
+            text: format!(
+                "{HEAD}\nquery = \"(identifier) @finding\"\n[[constraints]]\nbinding = \"x\"\n"
+            ),
+        }]);
+        assert!(errors[0].message.contains("binding"), "{errors:?}");
+    }
 }

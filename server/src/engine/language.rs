@@ -22,6 +22,9 @@ pub enum RuleLanguage {
     JavaScript,
     #[serde(alias = "ts")]
     TypeScript,
+    /// Rules about JSX syntax (React attributes): JavaScript and TSX only, because the
+    /// plain TypeScript grammar has no JSX nodes to compile such a query against.
+    Jsx,
     Go,
 }
 
@@ -104,6 +107,7 @@ impl RuleLanguage {
                 &[Language::JavaScript, Language::TypeScript, Language::Tsx]
             }
             RuleLanguage::TypeScript => &[Language::TypeScript, Language::Tsx],
+            RuleLanguage::Jsx => &[Language::JavaScript, Language::Tsx],
             RuleLanguage::Go => &[Language::Go],
         }
     }
@@ -112,6 +116,7 @@ impl RuleLanguage {
         match self {
             RuleLanguage::JavaScript => "javascript",
             RuleLanguage::TypeScript => "typescript",
+            RuleLanguage::Jsx => "jsx",
             RuleLanguage::Go => "go",
         }
     }
@@ -141,6 +146,16 @@ mod tests {
         }
         assert_eq!(Language::from_path(Path::new("a.py")), None);
         assert_eq!(Language::from_path(Path::new("Makefile")), None);
+    }
+
+    #[test]
+    fn jsx_rules_compile_for_grammars_with_jsx_only() {
+        let query = "(jsx_attribute (property_identifier) @a)";
+        for lang in RuleLanguage::Jsx.targets() {
+            assert!(tree_sitter::Query::new(&lang.grammar(), query).is_ok());
+        }
+        assert!(!RuleLanguage::Jsx.targets().contains(&Language::TypeScript));
+        assert!(tree_sitter::Query::new(&Language::TypeScript.grammar(), query).is_err());
     }
 
     #[test]

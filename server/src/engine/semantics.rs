@@ -217,6 +217,15 @@ impl FileFacts {
                     }
                     return;
                 }
+                // `const run = promisify(exec)`: `run` is the promise-returning
+                // wrapper, written `util.promisify(child_process.exec)`, so rules can
+                // name it without mistaking it for the callback API.
+                if name.kind() == "identifier"
+                    && let Some(wrapped) = self.js_promisified(value, src)
+                {
+                    self.bindings.insert(text(name, src).to_string(), wrapped);
+                    return;
+                }
                 let is_const = node
                     .parent()
                     .filter(|p| p.kind() == "lexical_declaration")
@@ -239,6 +248,59 @@ impl FileFacts {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+impl FileFacts {
+    /// `promisify(f)` / `util.promisify(f)` with `promisify` from `util` and `f` an
+    /// imported name or member: `util.promisify(<what f refers to>)`.
+    fn js_promisified(&self, value: Node, src: &str) -> Option<String> {
+        let value = skip_wrappers(value);
+        if value.kind() != "call_expression" {
+            return None;
+        }
+        let callee = self.js_bound_name(value.child_by_field_name("function")?, src)?;
+        if callee != "util.promisify" {
+            return None;
+        }
+        let args = value.child_by_field_name("arguments")?;
+        if args.named_child_count() != 1 {
+            return None;
+        }
+        let arg = args.named_child(0)?;
+        let wrapped = self.js_bound_name(arg, src)?;
+        // Only names that come from an import: a local function is nothing to resolve.
+        let root = wrapped.split('.').next().unwrap_or_default();
+        if js_require_target(arg, src).is_none() && !self.modules.iter().any(|m| m == root) {
+            return None;
+        }
+        Some(format!("util.promisify({wrapped})"))
+    }
+
+    /// What an identifier or member chain refers to, by the bindings seen so far.
+    fn js_bound_name(&self, node: Node, src: &str) -> Option<String> {
+        match node.kind() {
+            "identifier" => {
+                let n = text(node, src);
+                Some(
+                    self.bindings
+                        .get(n)
+                        .cloned()
+                        .unwrap_or_else(|| n.to_string()),
+                )
+            }
+            "member_expression" => {
+                if let Some(t) = js_require_target(node, src) {
+                    return Some(t);
+                }
+                let obj = self.js_bound_name(node.child_by_field_name("object")?, src)?;
+                Some(format!(
+                    "{obj}.{}",
+                    text(node.child_by_field_name("property")?, src)
+                ))
+            }
+            _ => None,
         }
     }
 }
@@ -393,7 +455,17 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Whether `node`'s value is known statically: a constant string or number, or a
+    /// JavaScript array literal of constants (an argument vector such as
+    /// `['log', '-n', '5']`).
     pub fn is_constant(&self, node: Node<'a>) -> bool {
+        if node.kind() == "array" && self.doc.language() != Language::Go {
+            let mut c = node.walk();
+            return node
+                .named_children(&mut c)
+                .filter(|n| n.kind() != "comment")
+                .all(|n| self.constant_value(n).is_some());
+        }
         self.constant_value(node).is_some()
     }
 
@@ -699,6 +771,22 @@ mod tests {
     }
 
     #[test]
+    fn resolves_promisified_imports() {
+        let doc = Document::new(
+            Language::JavaScript,
+            "const util = require('util');\nconst { promisify } = require('node:util');\nconst cp = require('child_process');\nconst { exec } = require('child_process');\nconst a = promisify(exec);\nconst b = util.promisify(cp.execFile);\nconst d = promisify(require('child_process').exec);\nfunction local() {}\nconst c = promisify(local);\n",
+        );
+        let facts = FileFacts::compute(&doc);
+        assert_eq!(facts.bindings["a"], "util.promisify(child_process.exec)");
+        assert_eq!(
+            facts.bindings["b"],
+            "util.promisify(child_process.execFile)"
+        );
+        assert_eq!(facts.bindings["d"], "util.promisify(child_process.exec)");
+        assert!(!facts.bindings.contains_key("c"));
+    }
+
+    #[test]
     fn evaluates_constants_and_segments() {
         let doc = Document::new(
             Language::JavaScript,
@@ -714,6 +802,36 @@ mod tests {
         assert_eq!(segs.len(), 2);
         assert_eq!(segs[0], Segment::Literal("ls -l ".into()));
         assert!(matches!(segs[1], Segment::Expr(_)));
+    }
+
+    #[test]
+    fn arrays_of_constants_are_constant() {
+        let doc = Document::new(
+            Language::JavaScript,
+            "const flag = '-n';\nf(['log', flag, 5]);\ng(['log', ref]);\nh([...args]);\n",
+        );
+        let facts = FileFacts::compute(&doc);
+        let ev = Evaluator {
+            doc: &doc,
+            facts: &facts,
+        };
+        let mut arrays = Vec::new();
+        let mut cursor = doc.tree().walk();
+        'walk: loop {
+            if cursor.node().kind() == "array" {
+                arrays.push(cursor.node());
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        let constant: Vec<bool> = arrays.iter().map(|a| ev.is_constant(*a)).collect();
+        assert_eq!(constant, vec![true, false, false]);
     }
 
     #[test]

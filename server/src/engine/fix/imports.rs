@@ -223,6 +223,109 @@ pub fn js_add_named_import(
     Err(NoImportSite)
 }
 
+/// For `module:name` when there is no destructuring `require` or named `import` of
+/// the module to extend: a new statement binding `name`, placed right after the
+/// top-level statement that already requires or imports the module, in the same
+/// style (`const { name } = require('m');` or `import { name } from 'm';`) and with
+/// the module spelt as there (`node:crypto`). Declines when the module is not
+/// required or imported at the top level, or when `name` already occurs as an
+/// identifier in the file: a second declaration of it would not compile.
+pub fn js_add_import_statement(
+    doc: &Document,
+    facts: &FileFacts,
+    spec: &str,
+) -> Result<Edit, NoImportSite> {
+    let (module, name) = spec.split_once(':').ok_or(NoImportSite)?;
+    if facts.bindings.contains_key(name) || identifier_occurs(doc, name) {
+        return Err(NoImportSite);
+    }
+    let text = doc.text();
+    for stmt in kids(doc.tree().root_node()) {
+        let (spelling, esm) = match stmt.kind() {
+            "import_statement" => {
+                let Some(source) = stmt.child_by_field_name("source") else {
+                    continue;
+                };
+                match string_literal_value(source, text, doc.language()) {
+                    Some(m) if m.strip_prefix("node:").unwrap_or(&m) == module => {
+                        (&text[source.byte_range()], true)
+                    }
+                    _ => continue,
+                }
+            }
+            "lexical_declaration" | "variable_declaration" => {
+                let Some(arg) = kids(stmt)
+                    .into_iter()
+                    .filter(|d| d.kind() == "variable_declarator")
+                    .filter_map(|d| d.child_by_field_name("value"))
+                    .find_map(|v| required_module_literal(v, text, module))
+                else {
+                    continue;
+                };
+                (&text[arg.byte_range()], false)
+            }
+            _ => continue,
+        };
+        let semi = if text[..stmt.end_byte()].ends_with(';') {
+            ";"
+        } else {
+            ""
+        };
+        let new_text = if esm {
+            format!("\nimport {{ {name} }} from {spelling}{semi}")
+        } else {
+            format!("\nconst {{ {name} }} = require({spelling}){semi}")
+        };
+        return Ok(Edit {
+            range: TextRange::new(stmt.end_byte(), stmt.end_byte()),
+            new_text,
+        });
+    }
+    Err(NoImportSite)
+}
+
+/// The string literal of `require('m')` (or `require('m').x`) when `m` is `module`.
+fn required_module_literal<'t>(value: Node<'t>, text: &str, module: &str) -> Option<Node<'t>> {
+    let call = if value.kind() == "member_expression" {
+        value.child_by_field_name("object")?
+    } else {
+        value
+    };
+    if facts_target(call, text).as_deref() != Some(module) {
+        return None;
+    }
+    call.child_by_field_name("arguments")?.named_child(0)
+}
+
+/// Whether `name` occurs as an identifier (a use or a declaration) anywhere.
+fn identifier_occurs(doc: &Document, name: &str) -> bool {
+    let text = doc.text();
+    let mut cursor = doc.tree().walk();
+    loop {
+        let node = cursor.node();
+        if matches!(
+            node.kind(),
+            "identifier"
+                | "shorthand_property_identifier"
+                | "shorthand_property_identifier_pattern"
+        ) && &text[node.byte_range()] == name
+        {
+            return true;
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return false;
+            }
+        }
+    }
+}
+
 fn facts_target(value: Node, text: &str) -> Option<String> {
     if value.kind() != "call_expression" {
         return None;
@@ -234,4 +337,61 @@ fn facts_target(value: Node, text: &str) -> Option<String> {
     let arg = value.child_by_field_name("arguments")?.named_child(0)?;
     let m = string_literal_value(arg, text, crate::engine::language::Language::JavaScript)?;
     Some(m.strip_prefix("node:").unwrap_or(&m).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::language::Language;
+
+    fn add_statement(src: &str, spec: &str) -> Option<String> {
+        let doc = Document::new(Language::JavaScript, src);
+        let facts = FileFacts::compute(&doc);
+        let edit = js_add_import_statement(&doc, &facts, spec).ok()?;
+        let mut out = src.to_string();
+        out.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+        Some(out)
+    }
+
+    #[test]
+    fn adds_an_import_statement_next_to_the_module_import() {
+        assert_eq!(
+            add_statement(
+                "var exec = require('child_process').exec;\nexec(x);\n",
+                "child_process:execFile"
+            )
+            .as_deref(),
+            Some(
+                "var exec = require('child_process').exec;\nconst { execFile } = require('child_process');\nexec(x);\n"
+            )
+        );
+        assert_eq!(
+            add_statement("import cp from \"node:crypto\"\nf()\n", "crypto:randomInt").as_deref(),
+            Some(
+                "import cp from \"node:crypto\"\nimport { randomInt } from \"node:crypto\"\nf()\n"
+            )
+        );
+    }
+
+    #[test]
+    fn declines_without_a_top_level_import_or_when_the_name_is_taken() {
+        assert_eq!(
+            add_statement("f(require('crypto'));\n", "crypto:randomInt"),
+            None
+        );
+        assert_eq!(
+            add_statement(
+                "function g() { const c = require('crypto'); }\n",
+                "crypto:randomInt"
+            ),
+            None
+        );
+        assert_eq!(
+            add_statement(
+                "const c = require('crypto');\nfunction randomInt() {}\n",
+                "crypto:randomInt"
+            ),
+            None
+        );
+    }
 }

@@ -70,7 +70,20 @@ pub fn delete_item(text: &str, item: Node) -> Option<Edit> {
             new_text: String::new(),
         });
     }
-    // Only item.
+    // Only item: empty the brackets entirely (`{ a: 1 }` -> `{}`), unless comments
+    // or other text sit inside.
+    let (open, close) = (
+        list.child(0)?,
+        list.child(list.child_count().checked_sub(1)?)?,
+    );
+    let inner_blank = text[open.end_byte()..start].trim().is_empty()
+        && text[item.end_byte()..close.start_byte()].trim().is_empty();
+    if inner_blank && open.end_byte() <= start && item.end_byte() <= close.start_byte() {
+        return Some(Edit {
+            range: TextRange::new(open.end_byte(), close.start_byte()),
+            new_text: String::new(),
+        });
+    }
     Some(Edit {
         range: TextRange::new(start, item.end_byte()),
         new_text: String::new(),

@@ -111,7 +111,10 @@ pub fn build_fix(
         if go {
             edits.extend(imports::go_add_import(ev.doc, import));
         } else {
-            edits.extend(imports::js_add_named_import(ev.doc, ev.facts, import).ok()?);
+            let edit = imports::js_add_named_import(ev.doc, ev.facts, import)
+                .or_else(|_| imports::js_add_import_statement(ev.doc, ev.facts, import).map(Some))
+                .ok()?;
+            edits.extend(edit);
         }
     }
     for import in &spec.remove_unused_imports {

@@ -442,11 +442,23 @@ fn compile_constraint(spec: &ConstraintSpec, langs: &[Language]) -> Result<Const
         || spec.min_entropy.is_some()
         || spec.min_length.is_some();
     let file_level = spec.file_imports.is_some() || spec.file_not_imports.is_some();
-    if !needs_capture && !file_level {
-        return Err("constraint has no condition".into());
-    }
-    if needs_capture && spec.capture.is_none() {
-        return Err("constraint needs `capture`".into());
+    if spec.binding.is_some() {
+        // About a local name, not a capture: only the binding conditions apply.
+        let binding_only = spec.capture.is_none()
+            && (spec.resolves_to.is_some() || spec.bound.is_some())
+            && !has_other_capture_condition(spec);
+        if !binding_only {
+            return Err("`binding` takes `resolves-to` and/or `bound`, and no `capture`".into());
+        }
+    } else if spec.bound.is_some() {
+        return Err("`bound` needs `binding`".into());
+    } else {
+        if !needs_capture && !file_level {
+            return Err("constraint has no condition".into());
+        }
+        if needs_capture && spec.capture.is_none() {
+            return Err("constraint needs `capture`".into());
+        }
     }
     let opt_re = |p: &Option<String>| p.as_deref().map(regex).transpose();
     let opt_q = |p: &Option<String>| p.as_deref().map(|s| sub_query(s, langs)).transpose();
@@ -466,5 +478,21 @@ fn compile_constraint(spec: &ConstraintSpec, langs: &[Language]) -> Result<Const
         min_length: spec.min_length,
         file_imports: spec.file_imports.clone(),
         file_not_imports: spec.file_not_imports.clone(),
+        binding: spec.binding.clone(),
+        bound: spec.bound,
     })
+}
+
+/// Whether a constraint has a capture condition other than `resolves-to`.
+fn has_other_capture_condition(spec: &ConstraintSpec) -> bool {
+    spec.constant.is_some()
+        || spec.matches.is_some()
+        || spec.not_matches.is_some()
+        || spec.literal_parts_match.is_some()
+        || spec.has.is_some()
+        || spec.not_has.is_some()
+        || spec.inside.is_some()
+        || spec.not_inside.is_some()
+        || spec.min_entropy.is_some()
+        || spec.min_length.is_some()
 }

@@ -92,6 +92,8 @@ pub(crate) struct Constraint {
     pub min_length: Option<usize>,
     pub file_imports: Option<Vec<String>>,
     pub file_not_imports: Option<Vec<String>>,
+    pub binding: Option<String>,
+    pub bound: Option<bool>,
 }
 
 /// All patterns of one grammar's rules, compiled into a single query so a file is

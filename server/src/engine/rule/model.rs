@@ -160,6 +160,12 @@ pub struct ConstraintSpec {
     pub min_entropy: Option<f64>,
     /// The string value is at least this many characters long.
     pub min_length: Option<usize>,
+    /// A local name the condition is about instead of a capture: with `resolves-to`,
+    /// the name must be bound by an import or `require` to one of those targets; with
+    /// `bound`, it must (not) be bound by any import. Lets a fix that writes
+    /// `crypto.randomInt(...)` check that `crypto` means Node's module here.
+    pub binding: Option<String>,
+    pub bound: Option<bool>,
     /// The file imports (Go) or requires/imports (JS) one of these modules.
     pub file_imports: Option<Vec<String>>,
     pub file_not_imports: Option<Vec<String>>,
@@ -179,7 +185,8 @@ pub struct FixSpec {
     pub edits: Vec<EditSpec>,
     /// Imports the fix needs: Go import paths (`crypto/sha256`), or for JavaScript
     /// `module:name`, added to an existing destructuring `require` or named `import`
-    /// of that module (the fix is not offered when there is none).
+    /// of that module, else as a new statement after its top-level `require`/`import`
+    /// (the fix is not offered when the module is not imported at the top level).
     #[serde(default)]
     pub add_imports: Vec<String>,
     /// Go import paths to remove when the fix leaves them unused.
