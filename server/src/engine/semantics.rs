@@ -455,7 +455,8 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Whether `node`'s value is known statically: a constant string or number, or a
+    /// Whether `node`'s value is known statically: a constant string or number, string
+    /// building (`fmt.Sprintf`, templates, `+`) whose every piece is constant, or a
     /// JavaScript array literal of constants (an argument vector such as
     /// `['log', '-n', '5']`).
     pub fn is_constant(&self, node: Node<'a>) -> bool {
@@ -467,6 +468,9 @@ impl<'a> Evaluator<'a> {
                 .all(|n| self.constant_value(n).is_some());
         }
         self.constant_value(node).is_some()
+            || self
+                .segments(node)
+                .is_some_and(|segs| segs.iter().all(|s| matches!(s, Segment::Literal(_))))
     }
 
     /// Splits a string-building expression (`+` chains, template literals, Go
@@ -662,6 +666,14 @@ impl<'a> Evaluator<'a> {
             | "property_identifier"
             | "field_identifier" => {
                 let name = text(node, src);
+                // A Go local (parameter, `:=`, `var`...) named like an import hides it.
+                if node.kind() == "identifier"
+                    && self.doc.language() == Language::Go
+                    && self.facts.bindings.contains_key(name)
+                    && go_declared_locally(node, name, src)
+                {
+                    return Some(name.to_string());
+                }
                 Some(
                     self.facts
                         .bindings
@@ -714,6 +726,106 @@ impl<'a> Evaluator<'a> {
             "call_expression" => js_require_target(node, src),
             _ => None,
         }
+    }
+}
+
+/// Whether the Go identifier `node` (spelled `name`) refers to a declaration inside
+/// its function: a receiver, parameter or named result, an earlier `:=`, `var` or
+/// `const` in an enclosing block, or a name declared by an enclosing `for`, `if` or
+/// `switch` header. Such a local hides a file-level import of the same name.
+pub fn go_declared_locally(node: Node, name: &str, src: &str) -> bool {
+    let mut child = node;
+    let mut steps = 0;
+    while let Some(parent) = child.parent() {
+        steps += 1;
+        if steps > 512 {
+            break; // bounded: pathological nesting is not worth walking
+        }
+        match parent.kind() {
+            "function_declaration" | "method_declaration" | "func_literal" => {
+                for field in ["receiver", "parameters", "result"] {
+                    if let Some(list) = parent.child_by_field_name(field)
+                        && go_params_declare(list, name, src)
+                    {
+                        return true;
+                    }
+                }
+            }
+            "statement_list" => {
+                let mut c = parent.walk();
+                for stmt in parent.named_children(&mut c) {
+                    if stmt.start_byte() >= child.start_byte() {
+                        break;
+                    }
+                    if go_statement_declares(stmt, name, src) {
+                        return true;
+                    }
+                }
+            }
+            "for_statement"
+            | "if_statement"
+            | "expression_switch_statement"
+            | "type_switch_statement" => {
+                let mut c = parent.walk();
+                for header in parent.named_children(&mut c) {
+                    if header.id() == child.id() || header.kind() == "block" {
+                        continue;
+                    }
+                    let declares = match header.kind() {
+                        "range_clause" => header
+                            .child_by_field_name("left")
+                            .is_some_and(|l| go_list_names(l, name, src)),
+                        "for_clause" => header
+                            .child_by_field_name("initializer")
+                            .is_some_and(|i| go_statement_declares(i, name, src)),
+                        "expression_list" => go_list_names(header, name, src), // type switch alias
+                        _ => go_statement_declares(header, name, src),
+                    };
+                    if declares {
+                        return true;
+                    }
+                }
+            }
+            _ => {}
+        }
+        child = parent;
+    }
+    false
+}
+
+fn go_params_declare(list: Node, name: &str, src: &str) -> bool {
+    let mut c = list.walk();
+    list.named_children(&mut c).any(|param| {
+        let mut c2 = param.walk();
+        param
+            .children_by_field_name("name", &mut c2)
+            .any(|n| text(n, src) == name)
+    })
+}
+
+/// An expression list of plain identifiers (left of `:=`, a range clause) names `name`.
+fn go_list_names(list: Node, name: &str, src: &str) -> bool {
+    let mut c = list.walk();
+    list.named_children(&mut c)
+        .any(|n| n.kind() == "identifier" && text(n, src) == name)
+}
+
+fn go_statement_declares(stmt: Node, name: &str, src: &str) -> bool {
+    match stmt.kind() {
+        "short_var_declaration" => stmt
+            .child_by_field_name("left")
+            .is_some_and(|l| go_list_names(l, name, src)),
+        "var_declaration" | "const_declaration" | "var_spec_list" => {
+            let mut c = stmt.walk();
+            stmt.named_children(&mut c)
+                .any(|spec| go_statement_declares(spec, name, src))
+        }
+        "var_spec" | "const_spec" => {
+            let mut c = stmt.walk();
+            stmt.children_by_field_name("name", &mut c)
+                .any(|n| text(n, src) == name)
+        }
+        _ => false,
     }
 }
 
@@ -862,6 +974,81 @@ mod tests {
         assert_eq!(
             ev.literal_parts(arg).unwrap(),
             "SELECT * FROM t WHERE id = ' '"
+        );
+    }
+
+    #[test]
+    fn string_building_from_constants_is_constant() {
+        let doc = Document::new(
+            Language::Go,
+            "package p\nconst t = \"users\"\nfunc f(x string) { a(fmt.Sprintf(\"FROM %s\", t)); b(fmt.Sprintf(\"FROM %s\", x)) }\n",
+        );
+        let facts = FileFacts::compute(&doc);
+        let ev = Evaluator {
+            doc: &doc,
+            facts: &facts,
+        };
+        let mut calls = Vec::new();
+        let mut cursor = doc.tree().walk();
+        'walk: loop {
+            let n = cursor.node();
+            if n.kind() == "call_expression"
+                && n.child_by_field_name("function")
+                    .is_some_and(|f| &doc.text()[f.byte_range()] == "fmt.Sprintf")
+            {
+                calls.push(n);
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        assert_eq!(calls.len(), 2);
+        assert!(ev.is_constant(calls[0]));
+        assert!(!ev.is_constant(calls[1]));
+    }
+
+    #[test]
+    fn go_locals_hide_imports() {
+        let src = "package p\nimport (\n\t\"crypto/md5\"\n\t\"math/rand\"\n)\nfunc a(rand *rand.Rand) { rand.Intn(1) }\nfunc b() { md5.Sum(nil); md5 := h{}; md5.Sum(nil) }\nfunc c(xs []h) { for _, md5 := range xs { md5.Sum(nil) } }\nfunc d() { if md5 := (h{}); true { md5.Sum(nil) } }\nfunc e() { f := func(rand int) { rand.Intn(2) }; rand.Intn(3) }\n";
+        let doc = Document::new(Language::Go, src);
+        let facts = FileFacts::compute(&doc);
+        let ev = Evaluator {
+            doc: &doc,
+            facts: &facts,
+        };
+        let mut resolved = Vec::new();
+        let mut cursor = doc.tree().walk();
+        'walk: loop {
+            let n = cursor.node();
+            if n.kind() == "call_expression" {
+                let f = n.child_by_field_name("function").unwrap();
+                resolved.push(ev.qualified_name(f).unwrap());
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        assert_eq!(
+            resolved,
+            [
+                "rand.Intn",
+                "crypto/md5.Sum",
+                "md5.Sum",
+                "md5.Sum",
+                "md5.Sum",
+                "rand.Intn",
+                "math/rand.Intn",
+            ]
         );
     }
 

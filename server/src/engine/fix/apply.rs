@@ -54,6 +54,30 @@ pub fn verify_fix(doc: &Document, fix: &Fix) -> Result<Document, FixError> {
     Ok(out)
 }
 
+/// Removes each of the Go `imports` that `doc` no longer uses (see
+/// [`super::imports::go_remove_unused_import`]); a removal that would not verify
+/// is skipped.
+fn remove_unused_imports(mut doc: Document, imports: &[String]) -> Document {
+    if doc.language() != crate::engine::language::Language::Go {
+        return doc;
+    }
+    for path in imports {
+        let Some(edit) = super::imports::go_remove_unused_import(&doc, path, &[]) else {
+            continue;
+        };
+        let fix = Fix {
+            index: 0,
+            title: String::new(),
+            applicability: Applicability::Safe,
+            edits: vec![edit],
+        };
+        if let Ok(next) = verify_fix(&doc, &fix) {
+            doc = next;
+        }
+    }
+    doc
+}
+
 /// One fix applied by [`fix_all`].
 #[derive(Debug, Clone)]
 pub struct AppliedFix {
@@ -117,6 +141,10 @@ pub fn fix_all_with(
     for _ in 0..MAX_ROUNDS {
         let analysis = analyze(&current, rules, filter);
         let mut chosen: Vec<(AppliedFix, String, Fix)> = Vec::new();
+        // Imports this round's fixes may leave unused. Each fix decided about them
+        // while the other findings still used them, so two fixes of one import both
+        // keep it: it is removed after the round if nothing uses it any more.
+        let mut cleanup: Vec<String> = Vec::new();
         for finding in analysis.findings {
             let allowed_fixes = || finding.fixes.iter().filter(|f| allowed(f));
             let picked = preferred
@@ -135,6 +163,9 @@ pub fn fix_all_with(
                 title: fix.title.clone(),
                 line: current.line_index().line_of(finding.range.start),
             };
+            if let Some(spec) = finding.rule.fixes.get(fix.index) {
+                cleanup.extend(spec.remove_unused_imports.iter().cloned());
+            }
             chosen.push((record, key.1, fix.clone()));
         }
         if chosen.is_empty() {
@@ -151,7 +182,7 @@ pub fn fix_all_with(
                 .collect(),
         };
         if let Ok(next) = verify_fix(&current, &batch) {
-            current = next;
+            current = remove_unused_imports(next, &cleanup);
             applied.extend(chosen.into_iter().map(|(r, _, _)| r));
             continue;
         }
@@ -161,7 +192,7 @@ pub fn fix_all_with(
         for (record, flagged, fix) in chosen {
             match verify_fix(&current, &fix) {
                 Ok(next) => {
-                    current = next;
+                    current = remove_unused_imports(next, &cleanup);
                     applied.push(record);
                     progressed = true;
                     break;

@@ -38,12 +38,47 @@ fn spec_path(doc: &Document, spec: Node) -> String {
         .unwrap_or_default()
 }
 
-/// An edit adding `import "path"` to a Go file, or None when it is already imported.
-pub fn go_add_import(doc: &Document, path: &str) -> Option<Edit> {
+/// An edit adding `import "path"` to a Go file, so that the package's default name
+/// (`crypto/sha256` -> `sha256`) refers to it. `Ok(None)` when it already does;
+/// `Err(NameTaken)` when the name cannot mean that package here: the path is imported
+/// only under another name (`h "crypto/sha256"`), or the name belongs to another
+/// import. A blank or dot import of the path does not bind the name, so one is added.
+pub fn go_add_import(doc: &Document, path: &str) -> Result<Option<Edit>, NameTaken> {
     let specs = go_import_specs(doc);
-    if specs.iter().any(|s| spec_path(doc, *s) == path) {
-        return None;
+    let default = go_default_package_name(path);
+    let mut aliased_only = false;
+    for s in &specs {
+        let name = s.child_by_field_name("name");
+        let local = match name {
+            Some(n) if n.kind() == "package_identifier" => &doc.text()[n.byte_range()],
+            Some(_) => continue, // `_` or `.`: binds no name
+            None => go_default_package_name_of(doc, *s),
+        };
+        let same_path = spec_path(doc, *s) == path;
+        match (same_path, local == default) {
+            (true, true) => return Ok(None),
+            (true, false) => aliased_only = true,
+            (false, true) => return Err(NameTaken),
+            (false, false) => {}
+        }
     }
+    if aliased_only {
+        return Err(NameTaken);
+    }
+    Ok(go_insert_import(doc, path))
+}
+
+fn go_default_package_name_of<'d>(doc: &'d Document, spec: Node) -> &'d str {
+    let path = spec
+        .child_by_field_name("path")
+        .map(|p| &doc.text()[p.byte_range()])
+        .unwrap_or_default();
+    go_default_package_name(path.trim_matches(['"', '`']))
+}
+
+/// The edit inserting `import "path"`: in sorted position inside the first import
+/// block, else after the last import declaration or the package clause.
+fn go_insert_import(doc: &Document, path: &str) -> Option<Edit> {
     let text = doc.text();
     let root = doc.tree().root_node();
     // Prefer a parenthesised block: insert in sorted position within it.
@@ -152,7 +187,7 @@ pub fn go_remove_unused_import(doc: &Document, path: &str, replaced: &[TextRange
     let whole_lines = text[ls..target.start_byte()].trim().is_empty()
         && text[target.end_byte()..le].trim().is_empty();
     let range = if whole_lines {
-        TextRange::new(ls, le)
+        TextRange::new(ls, le + blank_group_separator_after(text, ls, le))
     } else {
         TextRange::new(target.start_byte(), target.end_byte())
     };
@@ -162,9 +197,26 @@ pub fn go_remove_unused_import(doc: &Document, path: &str, replaced: &[TextRange
     })
 }
 
+/// A Go package's default name is not free to refer to the package being imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameTaken;
+
 /// There is no existing import of the module to extend with a name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NoImportSite;
+
+/// When the import line `ls..le` is the first of its block (right after `import (`)
+/// and a blank line follows, the length of that blank line: removing both keeps the
+/// block from starting with an empty line (`"fmt"` above a blank line and a group of
+/// third-party imports).
+fn blank_group_separator_after(text: &str, ls: usize, le: usize) -> usize {
+    let opens_block = text[..ls].trim_end().ends_with('(');
+    let next_end = text[le..].find('\n').map(|i| le + i + 1);
+    match next_end {
+        Some(end) if opens_block && text[le..end].trim().is_empty() => end - le,
+        _ => 0,
+    }
+}
 
 /// For `module:name`, makes `name` a binding of `module`'s export in a JS file by
 /// extending an existing destructuring `require` or named `import`. Returns
@@ -392,6 +444,62 @@ mod tests {
                 "crypto:randomInt"
             ),
             None
+        );
+    }
+
+    fn remove(src: &str, path: &str) -> String {
+        let doc = Document::new(Language::Go, src);
+        let edit = go_remove_unused_import(&doc, path, &[]).expect("unused import");
+        let mut out = src.to_string();
+        out.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+        out
+    }
+
+    fn add(src: &str, path: &str) -> Result<Option<String>, NameTaken> {
+        let doc = Document::new(Language::Go, src);
+        Ok(go_add_import(&doc, path)?.map(|edit| {
+            let mut out = src.to_string();
+            out.replace_range(edit.range.start..edit.range.end, &edit.new_text);
+            out
+        }))
+    }
+
+    #[test]
+    fn adding_an_import_respects_names_in_use() {
+        let block = "package p\n\nimport (\n\t\"fmt\"\n\t_ \"crypto/sha256\"\n)\n";
+        // A blank import binds no name: a plain one is added.
+        assert_eq!(
+            add(block, "crypto/sha256").unwrap().unwrap(),
+            "package p\n\nimport (\n\t\"crypto/sha256\"\n\t\"fmt\"\n\t_ \"crypto/sha256\"\n)\n"
+        );
+        assert_eq!(add("package p\n\nimport \"time\"\n", "time"), Ok(None));
+        // Imported under another name, or the name taken by another package: decline.
+        assert_eq!(
+            add("package p\n\nimport t \"time\"\n", "time"),
+            Err(NameTaken)
+        );
+        assert_eq!(
+            add("package p\n\nimport \"text/template\"\n", "html/template"),
+            Err(NameTaken)
+        );
+        assert_eq!(
+            add("package p\n\nimport \"fmt\"\n", "os").unwrap().unwrap(),
+            "package p\n\nimport \"fmt\"\nimport \"os\"\n"
+        );
+    }
+
+    #[test]
+    fn removing_the_first_import_drops_its_group_separator() {
+        let src = "package p\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/x\"\n)\n\nvar _ = x.Y\n";
+        assert_eq!(
+            remove(src, "fmt"),
+            "package p\n\nimport (\n\t\"example.com/x\"\n)\n\nvar _ = x.Y\n"
+        );
+        // A separator between two remaining groups stays.
+        let src = "package p\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\n\t\"example.com/x\"\n)\n\nvar _, _ = os.Args, x.Y\n";
+        assert_eq!(
+            remove(src, "fmt"),
+            "package p\n\nimport (\n\t\"os\"\n\n\t\"example.com/x\"\n)\n\nvar _, _ = os.Args, x.Y\n"
         );
     }
 }

@@ -109,7 +109,7 @@ pub fn build_fix(
     let replaced: Vec<TextRange> = edits.iter().map(|e| e.range).collect();
     for import in &spec.add_imports {
         if go {
-            edits.extend(imports::go_add_import(ev.doc, import));
+            edits.extend(imports::go_add_import(ev.doc, import).ok()?);
         } else {
             let edit = imports::js_add_named_import(ev.doc, ev.facts, import)
                 .or_else(|_| imports::js_add_import_statement(ev.doc, ev.facts, import).map(Some))

@@ -130,6 +130,11 @@ fn sql_placeholders(node: Node, ev: &Evaluator) -> Option<String> {
                     Some(c) if c.is_alphanumeric() || c == '%' || c == '_' => return None,
                     _ => {}
                 }
+                // An unquoted splice may be a table, column or keyword (`FROM %s`,
+                // `ORDER BY %s`): a placeholder there would not mean the same thing.
+                if pending_quote.is_none() && !sql_value_position(&sql) {
+                    return None;
+                }
                 args.push(node_text(*e, ev));
                 if postgres {
                     sql.push_str(&format!("${}", args.len()));
@@ -148,6 +153,36 @@ fn sql_placeholders(node: Node, ev: &Evaluator) -> Option<String> {
     } else {
         format!("{}, [{}]", js_quote(&sql), args.join(", "))
     })
+}
+
+/// Whether a value spliced after `before` (the SQL text so far) stands where SQL
+/// expects a value, so that a placeholder can take its place: after a comparison or
+/// arithmetic operator, `LIKE`, `LIMIT`, `OFFSET`, or inside parentheses (`IN (...)`,
+/// `VALUES (...)`). Identifier positions (`FROM`, `ORDER BY`, select lists) are not.
+fn sql_value_position(before: &str) -> bool {
+    let trimmed = before.trim_end();
+    let Some(last) = trimmed.chars().last() else {
+        return false;
+    };
+    let depth = trimmed.matches('(').count() as isize - trimmed.matches(')').count() as isize;
+    match last {
+        '=' | '<' | '>' | '+' | '-' | '*' | '/' => true,
+        '(' | ',' => depth > 0,
+        _ => {
+            let word: String = trimmed
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            matches!(
+                word.to_ascii_uppercase().as_str(),
+                "LIKE" | "ILIKE" | "LIMIT" | "OFFSET"
+            )
+        }
+    }
 }
 
 /// `apiKey` -> `API_KEY`, `db_password` -> `DB_PASSWORD`.
@@ -269,7 +304,19 @@ mod tests {
             js("const pg = require('pg');\nrun(`SELECT * FROM u WHERE id = ${id}`)").as_deref(),
             Some("'SELECT * FROM u WHERE id = $1', [id]")
         );
+        // Identifier positions are not values: no placeholder there.
+        assert_eq!(js("run('SELECT * FROM ' + table + ' WHERE id = 1')"), None);
+        assert_eq!(js("run(`SELECT a FROM t ORDER BY ${col}`)"), None);
+        assert_eq!(js("run(`SELECT a, ${col} FROM t WHERE x = 1`)"), None);
+        assert_eq!(
+            js("run(`SELECT * FROM t WHERE id IN (${a}, ${b}) LIMIT ${n}`)").as_deref(),
+            Some("'SELECT * FROM t WHERE id IN (?, ?) LIMIT ?', [a, b, n]")
+        );
         let go = |s| first_arg(Language::Go, s, sql_placeholders);
+        assert_eq!(
+            go("package p\nfunc f() { run(fmt.Sprintf(\"DELETE FROM %s WHERE id = %d\", t, id)) }"),
+            None
+        );
         assert_eq!(
             go("package p\nfunc f() { run(fmt.Sprintf(\"SELECT * FROM u WHERE id = '%s'\", id)) }")
                 .as_deref(),
