@@ -1,2 +1,262 @@
-//! Benchmark placeholder, filled in by its issue.
-fn main() {}
+//! Editor latency of `vigil serve`: the time from a `didChange` to the
+//! `publishDiagnostics` of that version, over the real binary and stdio, as a user's
+//! editor sees it; and the server's memory with 500 documents open.
+//!
+//! ```sh
+//! server/benches/fetch-corpus.sh        # once, from the repository root: real code
+//!                                       # into target/bench-corpus
+//! cargo bench --bench latency
+//! ```
+//!
+//! Corpus: lodash.js (17k lines of JavaScript), Go's net/http/h2_bundle.go (11k
+//! lines), a 100k+ line JavaScript file made by concatenating lodash's package files,
+//! and 500 Go standard library files. Each latency run makes 200 single-character
+//! edits (a space at the end of a pseudo-random line, as typing does), one at a time,
+//! with debounce 0. Set `VIGIL_BENCH_CORPUS` to use another corpus directory (the
+//! directory `fetch-corpus.sh` was given).
+//!
+//! It also prints where an edit's time goes in the engine (re-parse, file facts,
+//! analysis) and the server's CPU time per edit, which is steadier than wall time on a
+//! busy machine.
+
+#[path = "../../tests/support/lsp_client.rs"]
+mod lsp_client;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use lsp_client::{Encoding, LspClient, push_client_caps};
+use serde_json::json;
+use vigil::engine::semantics::FileFacts;
+use vigil::engine::{Document, Language, RuleFilter, RuleSet, TextRange, analyze};
+
+const EDITS: usize = 200;
+const DOCUMENTS: usize = 500;
+
+fn corpus() -> PathBuf {
+    std::env::var_os("VIGIL_BENCH_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-corpus"))
+}
+
+fn server() -> LspClient {
+    let mut c = LspClient::spawn(&[], &["--log-level", "warn"]);
+    c.initialize(
+        push_client_caps(),
+        json!({"debounceMs": 0, "maxFileSize": 64 << 20}),
+    );
+    c
+}
+
+/// A small deterministic generator, so every run makes the same edits.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+fn latency(name: &str, language: &str, text: &str) {
+    let mut c = server();
+    let uri = format!("file:///bench/{name}");
+    let opened = Instant::now();
+    c.open(&uri, language, 1, text);
+    let findings = c.published(&uri, 1).len();
+    let first = opened.elapsed();
+    let mut text = text.to_string();
+    let cpu_before = cpu_ms(c.pid());
+    let mut rng = Lcg(0x5eed);
+    let mut times = Vec::with_capacity(EDITS);
+    for i in 0..EDITS {
+        let lines = text.lines().count();
+        let line = (rng.next() as usize) % lines;
+        let start = match line {
+            0 => 0,
+            n => text
+                .match_indices('\n')
+                .nth(n - 1)
+                .map_or(0, |(at, _)| at + 1),
+        };
+        let end = start + text[start..].find('\n').unwrap_or(text.len() - start);
+        let version = i as i32 + 2;
+        let change = json!({
+            "range": {
+                "start": lsp_client::position(&text, end, Encoding::Utf16),
+                "end": lsp_client::position(&text, end, Encoding::Utf16),
+            },
+            "text": " ",
+        });
+        text.insert(end, ' ');
+        let sent = Instant::now();
+        c.change(&uri, version, vec![change]);
+        c.published(&uri, version);
+        times.push(sent.elapsed());
+    }
+    let cpu_per_edit = (cpu_ms(c.pid()) - cpu_before) / EDITS as f64;
+    times.sort();
+    println!(
+        "{name:<18} {:>7} lines {:>3} findings  open {:>7.1} ms  edit p50 {:>6.1} ms  p95 {:>6.1} ms  p99 {:>6.1} ms  max {:>6.1} ms  server CPU/edit {:>6.1} ms",
+        text.lines().count(),
+        findings,
+        first.as_secs_f64() * 1000.0,
+        percentile(&times, 0.50),
+        percentile(&times, 0.95),
+        percentile(&times, 0.99),
+        percentile(&times, 1.0),
+        cpu_per_edit,
+    );
+    c.shutdown_and_exit();
+}
+
+/// User plus system CPU time of a process so far, in milliseconds.
+fn cpu_ms(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may contain spaces) start after ") ".
+    let rest = stat.rsplit_once(") ").map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<f64>().ok()))
+        .sum();
+    // Linux reports in clock ticks of 1/100 s on every mainstream configuration.
+    ticks * 10.0
+}
+
+/// Where an edit's time goes inside the engine, without the server: the minimum
+/// and median over 20 single-character edits.
+fn engine_breakdown(name: &str, language: Language, text: &str) {
+    let mut doc = Document::new(language, text.to_string());
+    let (mut reparse, mut facts, mut analysis) = (Vec::new(), Vec::new(), Vec::new());
+    let filter = RuleFilter::default();
+    for i in 0..20 {
+        let mut at = (text.len() / 21) * (i + 1);
+        while !doc.text().is_char_boundary(at) {
+            at += 1;
+        }
+        let t = Instant::now();
+        doc.edit(TextRange::new(at, at), " ");
+        doc.reparse();
+        reparse.push(t.elapsed());
+        let t = Instant::now();
+        let _ = FileFacts::compute(&doc);
+        facts.push(t.elapsed());
+        let t = Instant::now();
+        let _ = analyze(&doc, RuleSet::builtin(), &filter);
+        analysis.push(t.elapsed());
+    }
+    let stat = |v: &mut Vec<Duration>| {
+        v.sort();
+        format!("{:>6.1}/{:>6.1}", percentile(v, 0.0), percentile(v, 0.5))
+    };
+    println!(
+        "{name:<18} engine min/median ms: edit+reparse {}  file facts {}  analyze (incl. facts) {}",
+        stat(&mut reparse),
+        stat(&mut facts),
+        stat(&mut analysis),
+    );
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn go_files(root: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() && !path.ends_with("testdata") {
+            go_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "go") {
+            out.push(path);
+        }
+    }
+}
+
+fn memory_with_open_documents(go_src: &Path) {
+    let mut files = Vec::new();
+    go_files(go_src, &mut files);
+    files.truncate(DOCUMENTS);
+    let mut c = server();
+    let before = rss_kib(c.pid()).unwrap_or(0);
+    let mut bytes = 0;
+    let started = Instant::now();
+    for (i, path) in files.iter().enumerate() {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        bytes += text.len();
+        c.open(&format!("file:///bench/go/{i}.go"), "go", 1, &text);
+    }
+    for i in 0..files.len() {
+        c.published(&format!("file:///bench/go/{i}.go"), 1);
+    }
+    let elapsed = started.elapsed();
+    let after = rss_kib(c.pid()).unwrap_or(0);
+    println!(
+        "{} Go documents open ({:.1} MB of text, analysed in {:.2} s): server RSS {:.1} MB (idle server {:.1} MB)",
+        files.len(),
+        bytes as f64 / 1e6,
+        elapsed.as_secs_f64(),
+        after as f64 / 1024.0,
+        before as f64 / 1024.0,
+    );
+    c.shutdown_and_exit();
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing useful.
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let dir = corpus();
+    let lodash_dir = dir.join("npm/lodash");
+    let lodash = lodash_dir.join("lodash.js");
+    let go_src = dir.join("go/usr/share/go-1.19/src");
+    let h2 = go_src.join("net/http/h2_bundle.go");
+    let (Ok(js), Ok(go)) = (
+        std::fs::read_to_string(&lodash),
+        std::fs::read_to_string(&h2),
+    ) else {
+        eprintln!(
+            "latency benchmark: corpus missing in {}; run server/benches/fetch-corpus.sh first",
+            dir.display()
+        );
+        std::process::exit(1);
+    };
+    // 100k+ lines of real JavaScript: lodash's package files, concatenated.
+    let mut modules: Vec<PathBuf> = std::fs::read_dir(&lodash_dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    modules.retain(|p| p.extension().is_some_and(|e| e == "js"));
+    modules.sort();
+    let mut big = String::new();
+    while big.lines().count() < 100_000 {
+        for m in &modules {
+            big.push_str(&std::fs::read_to_string(m).unwrap_or_default());
+            big.push('\n');
+        }
+    }
+
+    engine_breakdown("lodash.js", Language::JavaScript, &js);
+    engine_breakdown("h2_bundle.go", Language::Go, &go);
+    engine_breakdown("lodash-concat.js", Language::JavaScript, &big);
+    println!(
+        "vigil serve latency, didChange -> publishDiagnostics, {EDITS} edits each, debounce 0"
+    );
+    latency("lodash.js", "javascript", &js);
+    latency("h2_bundle.go", "go", &go);
+    latency("lodash-concat.js", "javascript", &big);
+    memory_with_open_documents(&go_src);
+}

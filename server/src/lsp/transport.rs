@@ -1,0 +1,203 @@
+//! Stdio framing around the protocol service, so a malformed message is answered
+//! with an error and the server keeps serving.
+//!
+//! tower-lsp-server stops reading input after the first frame it cannot decode (its
+//! framed reader ends the stream on a decoder error), which would end the session on
+//! one bad message. Here every frame is checked before the service sees it: valid
+//! JSON-RPC goes through unchanged, anything else gets a JSON-RPC error response
+//! (`-32700` parse error, `-32600` invalid request) written between the service's own
+//! frames on stdout.
+
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tokio::io::{
+    AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, DuplexStream,
+};
+
+use tokio::sync::{Mutex, watch};
+
+/// Largest message accepted; a larger `Content-Length` is a parse error.
+const MAX_MESSAGE: usize = 256 << 20;
+const PIPE_BUFFER: usize = 1 << 16;
+
+/// The ends of the pumps the service is plugged into.
+pub struct Pipes {
+    pub service_in: DuplexStream,
+    pub service_out: DuplexStream,
+    /// Completes when everything the service wrote has been flushed to the output.
+    pub flushed: tokio::task::JoinHandle<()>,
+    /// Becomes true once the client sent `exit` or closed the input: the session is
+    /// over even if some handler is still waiting for a reply that will never come.
+    pub input_done: watch::Receiver<bool>,
+}
+
+/// Spawns the input and output pumps.
+pub fn spawn(
+    input: impl AsyncRead + Unpin + Send + 'static,
+    output: impl AsyncWrite + Unpin + Send + 'static,
+) -> Pipes {
+    let (service_in, to_service) = tokio::io::duplex(PIPE_BUFFER);
+    let (service_out, from_service) = tokio::io::duplex(PIPE_BUFFER);
+    // Whole frames are written under the lock, so the service's frames and our error
+    // responses never interleave.
+    let output: SharedOutput = Arc::new(Mutex::new(Box::new(output)));
+    let (done_tx, input_done) = watch::channel(false);
+    let errors_out = output.clone();
+    tokio::spawn(async move {
+        pump_input(input, to_service, errors_out).await;
+        let _ = done_tx.send(true);
+    });
+    let flushed = tokio::spawn(pump_output(from_service, output));
+    Pipes {
+        service_in,
+        service_out,
+        flushed,
+        input_done,
+    }
+}
+
+type SharedOutput = Arc<Mutex<Box<dyn AsyncWrite + Unpin + Send>>>;
+
+async fn write_frame(output: &SharedOutput, body: &[u8]) -> bool {
+    let mut out = output.lock().await;
+    out.write_all(&frame(body)).await.is_ok() && out.flush().await.is_ok()
+}
+
+/// One frame read from a stream: its body, or why it is not a valid frame.
+enum Frame {
+    Body(Vec<u8>),
+    /// A header block without a usable `Content-Length`.
+    BadHeader,
+    Eof,
+}
+
+async fn read_frame(reader: &mut (impl AsyncBufReadExt + Unpin)) -> Frame {
+    let mut length: Option<usize> = None;
+    let mut saw_header = false;
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line).await {
+            Ok(0) | Err(_) => return Frame::Eof,
+            Ok(_) => {}
+        }
+        let line = line.trim_end_matches(['\r', '\n']);
+        if line.is_empty() {
+            if !saw_header {
+                continue; // stray blank lines between frames
+            }
+            break;
+        }
+        saw_header = true;
+        if let Some((name, value)) = line.split_once(':')
+            && name.trim().eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().ok();
+        }
+    }
+    let Some(length) = length.filter(|&n| n <= MAX_MESSAGE) else {
+        return Frame::BadHeader;
+    };
+    let mut body = vec![0; length];
+    match reader.read_exact(&mut body).await {
+        Ok(_) => Frame::Body(body),
+        Err(_) => Frame::Eof,
+    }
+}
+
+fn frame(body: &[u8]) -> Vec<u8> {
+    let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+/// Why a body is not a JSON-RPC message tower-lsp-server can route, as an error
+/// response; None when it is fine.
+fn reject(body: &[u8]) -> Option<Value> {
+    let error = |code: i64, message: &str, id: Value| json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}});
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(_) => return Some(error(-32700, "Parse error", Value::Null)),
+    };
+    let id = value.get("id").cloned().unwrap_or(Value::Null);
+    let valid_id = matches!(id, Value::Null | Value::Number(_) | Value::String(_));
+    let is_message = value.get("jsonrpc") == Some(&json!("2.0"))
+        && valid_id
+        && (value.get("method").is_some_and(Value::is_string)
+            || (value.get("id").is_some()
+                && (value.get("result").is_some() || value.get("error").is_some())));
+    if is_message {
+        None
+    } else {
+        let id = if valid_id { id } else { Value::Null };
+        Some(error(-32600, "Invalid Request", id))
+    }
+}
+
+fn is_exit(body: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(body).is_ok_and(|v| v.get("method") == Some(&json!("exit")))
+}
+
+async fn pump_input(
+    input: impl AsyncRead + Unpin,
+    mut to_service: DuplexStream,
+    output: SharedOutput,
+) {
+    let mut reader = BufReader::new(input);
+    loop {
+        let rejected = match read_frame(&mut reader).await {
+            Frame::Eof => break,
+            Frame::BadHeader => json!({"jsonrpc": "2.0", "id": null,
+                "error": {"code": -32700, "message": "Parse error: missing or invalid Content-Length"}}),
+            Frame::Body(body) => match reject(&body) {
+                Some(response) => response,
+                None => {
+                    if to_service.write_all(&frame(&body)).await.is_err() {
+                        break;
+                    }
+                    if is_exit(&body) {
+                        break;
+                    }
+                    continue;
+                }
+            },
+        };
+        tracing::error!(
+            "malformed message: {}",
+            rejected["error"]["message"].as_str().unwrap_or_default()
+        );
+        if !write_frame(&output, rejected.to_string().as_bytes()).await {
+            break;
+        }
+    }
+    // Closing the pipe ends the service's input: after `exit` nothing more is read,
+    // and stdin closed means the client is gone.
+    let _ = to_service.shutdown().await;
+}
+
+/// Copies the service's frames to the output until the service closes it.
+async fn pump_output(from_service: DuplexStream, output: SharedOutput) {
+    let mut reader = BufReader::new(from_service);
+    while let Frame::Body(body) = read_frame(&mut reader).await {
+        if !write_frame(&output, &body).await {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_what_the_service_cannot_decode() {
+        assert_eq!(reject(b"{not json").unwrap()["error"]["code"], -32700);
+        assert_eq!(reject(br#"{"id": 3}"#).unwrap()["error"]["code"], -32600);
+        assert_eq!(reject(br#"{"id": 3}"#).unwrap()["id"], 3);
+        let bad_id = reject(br#"{"jsonrpc":"2.0","id":[1],"method":"x"}"#).unwrap();
+        assert_eq!(bad_id["id"], Value::Null);
+        assert_eq!(reject(b"[1,2]").unwrap()["error"]["code"], -32600);
+        assert!(reject(br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#).is_none());
+        assert!(reject(br#"{"jsonrpc":"2.0","method":"exit"}"#).is_none());
+        assert!(reject(br#"{"jsonrpc":"2.0","id":"a","result":null}"#).is_none());
+    }
+}
