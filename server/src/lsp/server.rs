@@ -270,7 +270,9 @@ impl LanguageServer for Backend {
             let registration = Registration {
                 id: "vigil-configuration".into(),
                 method: "workspace/didChangeConfiguration".into(),
-                register_options: None,
+                // Only our section: otherwise every unrelated settings change in the
+                // editor would make us re-read settings and re-analyse every document.
+                register_options: Some(serde_json::json!({ "section": "vigil" })),
             };
             if let Err(e) = self.client.register_capability(vec![registration]).await {
                 tracing::debug!("could not register for configuration changes: {e}");
