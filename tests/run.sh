@@ -13,6 +13,7 @@
 # Tool caches (Neovim 0.11 venv, code-server, pytest venv) go to $VIGIL_CACHE
 # (default ~/.cache/vigil-tests), so a second run installs nothing.
 set -uo pipefail
+export DEBIAN_FRONTEND=noninteractive
 cd "$(dirname "$0")/.."
 root="$PWD"
 quick=0
