@@ -39,8 +39,9 @@ suite() {
   while read -r n m; do p=$((p + n)); f=$((f + m)); done < <(
     grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{print $4, $6}'
     grep -vE 'test result:' "$log" | grep -oE '^[a-z0-9 :-]*[0-9]+ passed, [0-9]+ failed' | grep -oE '[0-9]+ passed, [0-9]+ failed' | awk '{print $1, $3}'
-    grep -oE '^=+ [0-9]+ passed' "$log" | awk '{print $2, 0}'
-    grep -oE '^=+ [0-9]+ failed, [0-9]+ passed' "$log" | awk '{print $4, $2}'
+    # pytest: "=== 2 passed in 1.2s ===" (or without the rules under -q), "1 failed, 2 passed".
+    grep -oE '^=* ?[0-9]+ passed in ' "$log" | grep -oE '[0-9]+' | awk '{print $1, 0}'
+    grep -oE '^=* ?[0-9]+ failed, [0-9]+ passed' "$log" | grep -oE '[0-9]+' | paste - - | awk '{print $2, $1}'
   )
   passed=$((passed + p)); failed=$((failed + f))
   if [[ $status -ne 0 ]]; then
