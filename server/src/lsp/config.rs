@@ -15,7 +15,8 @@
 //!   "minSeverity": "low",
 //!   "debounceMs": 25,
 //!   "maxFileSize": 1048576,
-//!   "extraRuleDirs": ["/abs/path/to/org-rules"]
+//!   "extraRuleDirs": ["/abs/path/to/org-rules"],
+//!   "baseline": ".vigil-baseline.json"
 //! }
 //! ```
 
@@ -26,6 +27,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::baseline::Baseline;
 use crate::engine::rule::load::{RuleSource, load_rules, read_rule_dir};
 use crate::engine::rule::{Confidence, RuleOrigin, RuleSet, Severity};
 use crate::engine::{Rule, RuleFilter};
@@ -44,6 +46,8 @@ pub struct Settings {
     pub debounce: Duration,
     pub max_file_size: usize,
     pub extra_rule_dirs: Vec<PathBuf>,
+    /// A baseline file (`vigil check --write-baseline`) whose findings are hidden.
+    pub baseline: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -57,6 +61,7 @@ impl Default for Settings {
             debounce: Duration::from_millis(DEFAULT_DEBOUNCE_MS),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             extra_rule_dirs: Vec::new(),
+            baseline: None,
         }
     }
 }
@@ -108,6 +113,15 @@ pub fn parse_settings(value: &Value) -> (Settings, Vec<String>) {
                 Some(dirs) => settings.extra_rule_dirs = dirs.into_iter().map(PathBuf::from).collect(),
                 None => problems.push(format!(
                     "vigil.extraRuleDirs must be a list of directory paths, got {value}"
+                )),
+            },
+            "baseline" => match value {
+                // VS Code's default for an unset path is "".
+                Value::Null => settings.baseline = None,
+                Value::String(s) if s.is_empty() => settings.baseline = None,
+                Value::String(s) => settings.baseline = Some(PathBuf::from(s)),
+                _ => problems.push(format!(
+                    "vigil.baseline must be the path of a baseline file, got {value}"
                 )),
             },
             // Client-side settings that editors keep in the same section.
@@ -262,6 +276,45 @@ pub fn load_rule_set(
     let (set, errors) = load_rules(sources);
     problems.extend(errors.iter().map(|e| format!("rule not loaded: {e}")));
     Rules::Custom(Arc::new(set))
+}
+
+/// A baseline as the server uses it: the findings to hide, and the directory the
+/// paths in their fingerprints are relative to.
+#[derive(Debug, Clone)]
+pub struct EditorBaseline {
+    pub dir: PathBuf,
+    pub baseline: Baseline,
+}
+
+/// Reads the baseline `settings` name, once per configuration change: analyses then
+/// only look it up in memory. `root` resolves a relative path (the workspace root).
+pub fn load_baseline(
+    settings: &Settings,
+    root: Option<&Path>,
+    problems: &mut Vec<String>,
+) -> Option<EditorBaseline> {
+    let path = settings.baseline.as_ref()?;
+    let path = match root {
+        _ if path.is_absolute() => path.clone(),
+        Some(root) => root.join(path),
+        None => {
+            problems.push(format!(
+                "vigil.baseline: {} is relative, but the workspace has no root folder to resolve it against",
+                path.display()
+            ));
+            return None;
+        }
+    };
+    match crate::baseline::file::load(&path) {
+        Ok(baseline) => Some(EditorBaseline {
+            dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            baseline,
+        }),
+        Err(e) => {
+            problems.push(format!("vigil.baseline: {e}"));
+            None
+        }
+    }
 }
 
 /// Warns about selectors and overrides that name no rule: a typo there would
