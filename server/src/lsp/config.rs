@@ -408,6 +408,35 @@ mod tests {
     }
 
     #[test]
+    fn baseline_paths_resolve_against_the_root_and_bad_ones_are_reported() {
+        let (s, problems) = parse_settings(&json!({"baseline": ""}));
+        assert!(
+            problems.is_empty() && s.baseline.is_none(),
+            "empty means none"
+        );
+        let (_, problems) = parse_settings(&json!({"baseline": 3}));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("b.json"),
+            r#"{"version": 1, "fingerprints": "vigil/v1", "findings": []}"#,
+        )
+        .unwrap();
+        let (s, _) = parse_settings(&json!({"baseline": "b.json"}));
+        let mut problems = Vec::new();
+        let loaded = load_baseline(&s, Some(dir.path()), &mut problems).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(loaded.dir, dir.path());
+        // Relative without a workspace root, or missing: reported, nothing hidden.
+        assert!(load_baseline(&s, None, &mut problems).is_none());
+        let (s, _) = parse_settings(&json!({"baseline": "missing.json"}));
+        assert!(load_baseline(&s, Some(dir.path()), &mut problems).is_none());
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[1].contains("missing.json"), "{problems:?}");
+    }
+
+    #[test]
     fn unknown_selectors_are_flagged() {
         let (s, _) = parse_settings(&json!({
             "rules": {"ignore": ["js/weak-hash", "js/wek-hash"], "severity": {"nope/x": "low"}}
