@@ -295,8 +295,8 @@ pub fn load_baseline(
 ) -> Option<EditorBaseline> {
     let path = settings.baseline.as_ref()?;
     let path = match root {
-        _ if path.is_absolute() => path.clone(),
-        Some(root) => root.join(path),
+        Some(root) => root.join(path), // `join` keeps an absolute `path` as it is
+        None if path.is_absolute() => path.clone(),
         None => {
             problems.push(format!(
                 "vigil.baseline: {} is relative, but the workspace has no root folder to resolve it against",
