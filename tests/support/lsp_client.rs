@@ -238,6 +238,17 @@ impl LspClient {
     }
 
     pub fn initialize(&mut self, capabilities: Value, init_options: Value) -> Value {
+        self.initialize_in(None, capabilities, init_options)
+    }
+
+    /// `initialize` with a workspace root (`rootUri`), which relative paths in
+    /// settings are resolved against.
+    pub fn initialize_in(
+        &mut self,
+        root_uri: Option<&str>,
+        capabilities: Value,
+        init_options: Value,
+    ) -> Value {
         let utf8 = capabilities["general"]["positionEncodings"]
             .as_array()
             .is_some_and(|e| e.iter().any(|x| x == "utf-8"));
@@ -247,7 +258,7 @@ impl LspClient {
                 json!({
                     "processId": std::process::id(),
                     "clientInfo": {"name": "vigil-test-client"},
-                    "rootUri": null,
+                    "rootUri": root_uri,
                     "capabilities": capabilities,
                     "initializationOptions": init_options,
                 }),

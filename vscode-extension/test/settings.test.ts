@@ -51,6 +51,7 @@ describe("serverSettings", () => {
         minConfidence: "high",
         debounceMs: 0,
         maxFileSize: 1000,
+        baseline: ".vigil-baseline.json",
         "server.path": "/opt/vigil",
       }),
     );
@@ -63,7 +64,12 @@ describe("serverSettings", () => {
       minConfidence: "high",
       debounceMs: 0,
       maxFileSize: 1000,
+      baseline: ".vigil-baseline.json",
     });
+  });
+
+  it("sends an empty baseline path, which the server reads as no baseline", () => {
+    assert.deepEqual(serverSettings(reader({ baseline: "" })), { baseline: "" });
   });
 
   it("passes invalid values through for the server to report", () => {

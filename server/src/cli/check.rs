@@ -1,7 +1,8 @@
 //! `vigil check`: scan paths, report findings, optionally apply fixes.
 //!
 //! Exit codes: 0 no findings, 1 findings, 2 error (bad arguments, missing path, a
-//! fixed file that could not be written).
+//! fixed file that could not be written, an unreadable baseline). With a baseline,
+//! only findings not in it count.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -9,6 +10,7 @@ use std::process::ExitCode;
 
 use anstyle::{AnsiColor, Style};
 
+use super::baselining::{self, Scope};
 use super::fixing::{FixMode, FixOutcome, fix_files};
 use super::report::{self, Report, display_path};
 use super::scan::scan_all;
@@ -82,6 +84,15 @@ pub struct CheckArgs {
     /// When to colour the output.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
+
+    /// Report only findings not recorded in this baseline file (see --write-baseline).
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record the current findings in FILE as the baseline, then report as --baseline
+    /// FILE would.
+    #[arg(long, value_name = "FILE", conflicts_with = "diff")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -180,6 +191,16 @@ fn execute(args: CheckArgs, messages: &mut Messages) -> Result<ExitCode, String>
     let filter = rule_filter(&args, rules)?;
     let root =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    // Read before scanning: a missing or broken baseline fails fast.
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(crate::baseline::file::load)
+        .transpose()?;
+    let base = baselining::base_dir(
+        &root,
+        args.baseline.as_deref().or(args.write_baseline.as_deref()),
+    );
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -210,7 +231,6 @@ fn execute(args: CheckArgs, messages: &mut Messages) -> Result<ExitCode, String>
         }
     }
 
-    let findings_on_disk: usize = files.iter().map(|f| f.findings.len()).sum();
     let fix_outcome = if args.fix || args.diff {
         let mode = if args.diff {
             FixMode::Diff
@@ -238,6 +258,35 @@ fn execute(args: CheckArgs, messages: &mut Messages) -> Result<ExitCode, String>
         ));
     }
 
+    // After fixing: `--fix` fixes baselined findings too (that is how a baseline
+    // shrinks), and what remains is then matched against the baseline.
+    baselining::fingerprint_files(&mut files, &root, &base);
+    let scope = Scope {
+        root: &root,
+        base: &base,
+        paths: &paths,
+        skipped: &skipped,
+        rules,
+        filter: &filter,
+    };
+    let baseline_summary = if let Some(path) = &args.write_baseline {
+        let recorded = baselining::record(&files, &root, &base);
+        crate::baseline::file::write(&recorded, path)?;
+        messages.note(&format!(
+            "Recorded {} finding(s) in the baseline {}.",
+            recorded.len(),
+            display_path(path)
+        ));
+        Some(baselining::hide_baselined(&mut files, &recorded, &scope))
+    } else {
+        baseline
+            .as_ref()
+            .map(|b| baselining::hide_baselined(&mut files, b, &scope))
+    };
+    // What is left to report: after --fix what it could not fix; with --diff, which
+    // writes nothing, the findings on disk.
+    let remaining: usize = files.iter().map(|f| f.findings.len()).sum();
+
     let mut out = String::new();
     if args.diff {
         out.push_str(&fix_outcome.diff);
@@ -251,7 +300,7 @@ fn execute(args: CheckArgs, messages: &mut Messages) -> Result<ExitCode, String>
             "Would fix {} finding(s) in {} file(s); {} finding(s) found.",
             fix_outcome.fixed.len(),
             files_changed,
-            findings_on_disk
+            remaining
         ));
     } else {
         let report = Report {
@@ -261,6 +310,7 @@ fn execute(args: CheckArgs, messages: &mut Messages) -> Result<ExitCode, String>
             fixed: &fix_outcome.fixed,
             rejected: &fix_outcome.rejected,
             root: &root,
+            baseline: baseline_summary,
         };
         match args.format {
             Format::Human => report::human::render(&report, &mut out),
@@ -270,11 +320,6 @@ fn execute(args: CheckArgs, messages: &mut Messages) -> Result<ExitCode, String>
     }
     write_report(&out, args.output.as_deref(), args.color)?;
 
-    let remaining: usize = if args.diff {
-        findings_on_disk
-    } else {
-        files.iter().map(|f| f.findings.len()).sum()
-    };
     Ok(if !fix_outcome.write_errors.is_empty() {
         ExitCode::from(2)
     } else if remaining > 0 {

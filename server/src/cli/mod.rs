@@ -2,6 +2,7 @@
 //! Thin over the engine: walking, reading, reporting and writing files live here,
 //! analysis and fixing do not.
 
+pub mod baselining;
 pub mod check;
 pub mod fixing;
 pub mod report;

@@ -4,6 +4,7 @@
 pub mod analyze;
 pub mod builtin_rules;
 pub mod document;
+pub mod fingerprint;
 pub mod fix;
 pub mod language;
 pub mod line_index;
@@ -12,6 +13,7 @@ pub mod semantics;
 
 pub use analyze::{Analysis, Finding, RuleFilter, analyze};
 pub use document::{Document, TextRange};
+pub use fingerprint::{FINGERPRINT_VERSION, Fingerprint, fingerprints};
 pub use fix::{Edit, Fix};
 pub use language::{Language, RuleLanguage};
 pub use line_index::{LineCol, LineIndex, PositionEncoding};

@@ -15,7 +15,8 @@
 //!   "minSeverity": "low",
 //!   "debounceMs": 25,
 //!   "maxFileSize": 1048576,
-//!   "extraRuleDirs": ["/abs/path/to/org-rules"]
+//!   "extraRuleDirs": ["/abs/path/to/org-rules"],
+//!   "baseline": ".vigil-baseline.json"
 //! }
 //! ```
 
@@ -26,6 +27,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::baseline::Baseline;
 use crate::engine::rule::load::{RuleSource, load_rules, read_rule_dir};
 use crate::engine::rule::{Confidence, RuleOrigin, RuleSet, Severity};
 use crate::engine::{Rule, RuleFilter};
@@ -44,6 +46,8 @@ pub struct Settings {
     pub debounce: Duration,
     pub max_file_size: usize,
     pub extra_rule_dirs: Vec<PathBuf>,
+    /// A baseline file (`vigil check --write-baseline`) whose findings are hidden.
+    pub baseline: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -57,6 +61,7 @@ impl Default for Settings {
             debounce: Duration::from_millis(DEFAULT_DEBOUNCE_MS),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             extra_rule_dirs: Vec::new(),
+            baseline: None,
         }
     }
 }
@@ -108,6 +113,15 @@ pub fn parse_settings(value: &Value) -> (Settings, Vec<String>) {
                 Some(dirs) => settings.extra_rule_dirs = dirs.into_iter().map(PathBuf::from).collect(),
                 None => problems.push(format!(
                     "vigil.extraRuleDirs must be a list of directory paths, got {value}"
+                )),
+            },
+            "baseline" => match value {
+                // VS Code's default for an unset path is "".
+                Value::Null => settings.baseline = None,
+                Value::String(s) if s.is_empty() => settings.baseline = None,
+                Value::String(s) => settings.baseline = Some(PathBuf::from(s)),
+                _ => problems.push(format!(
+                    "vigil.baseline must be the path of a baseline file, got {value}"
                 )),
             },
             // Client-side settings that editors keep in the same section.
@@ -264,6 +278,45 @@ pub fn load_rule_set(
     Rules::Custom(Arc::new(set))
 }
 
+/// A baseline as the server uses it: the findings to hide, and the directory the
+/// paths in their fingerprints are relative to.
+#[derive(Debug, Clone)]
+pub struct EditorBaseline {
+    pub dir: PathBuf,
+    pub baseline: Baseline,
+}
+
+/// Reads the baseline `settings` name, once per configuration change: analyses then
+/// only look it up in memory. `root` resolves a relative path (the workspace root).
+pub fn load_baseline(
+    settings: &Settings,
+    root: Option<&Path>,
+    problems: &mut Vec<String>,
+) -> Option<EditorBaseline> {
+    let path = settings.baseline.as_ref()?;
+    let path = match root {
+        Some(root) => root.join(path), // `join` keeps an absolute `path` as it is
+        None if path.is_absolute() => path.clone(),
+        None => {
+            problems.push(format!(
+                "vigil.baseline: {} is relative, but the workspace has no root folder to resolve it against",
+                path.display()
+            ));
+            return None;
+        }
+    };
+    match crate::baseline::file::load(&path) {
+        Ok(baseline) => Some(EditorBaseline {
+            dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            baseline,
+        }),
+        Err(e) => {
+            problems.push(format!("vigil.baseline: {e}"));
+            None
+        }
+    }
+}
+
 /// Warns about selectors and overrides that name no rule: a typo there would
 /// otherwise silently keep a noisy rule on or a wanted one off.
 pub fn check_against_rules(settings: &Settings, rules: &RuleSet, problems: &mut Vec<String>) {
@@ -352,6 +405,35 @@ mod tests {
             merge(&json!({"a": 1, "b": 1}), &json!({"b": 2})),
             json!({"a": 1, "b": 2})
         );
+    }
+
+    #[test]
+    fn baseline_paths_resolve_against_the_root_and_bad_ones_are_reported() {
+        let (s, problems) = parse_settings(&json!({"baseline": ""}));
+        assert!(
+            problems.is_empty() && s.baseline.is_none(),
+            "empty means none"
+        );
+        let (_, problems) = parse_settings(&json!({"baseline": 3}));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("b.json"),
+            r#"{"version": 1, "fingerprints": "vigil/v1", "findings": []}"#,
+        )
+        .unwrap();
+        let (s, _) = parse_settings(&json!({"baseline": "b.json"}));
+        let mut problems = Vec::new();
+        let loaded = load_baseline(&s, Some(dir.path()), &mut problems).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(loaded.dir, dir.path());
+        // Relative without a workspace root, or missing: reported, nothing hidden.
+        assert!(load_baseline(&s, None, &mut problems).is_none());
+        let (s, _) = parse_settings(&json!({"baseline": "missing.json"}));
+        assert!(load_baseline(&s, Some(dir.path()), &mut problems).is_none());
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[1].contains("missing.json"), "{problems:?}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! dropped, so the latest version always wins.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,6 +16,8 @@ use super::convert;
 use super::documents::Content;
 use super::state::{Config, State};
 use super::test_hooks;
+use crate::baseline::path::relative_path;
+use crate::baseline::retain_new;
 use crate::engine::{Document, Finding, Language, PositionEncoding, analyze};
 
 /// The result of analysing one generation of a document.
@@ -102,9 +105,13 @@ pub fn schedule(state: &Arc<State>, uri: Uri, generation: u64) {
             return;
         };
         let enc = state.encoding();
+        // A baseline matches findings by their file's path; a URI that is not a file
+        // (an unsaved buffer) has none, and all its findings show.
+        let path = uri.to_file_path().map(|p| p.into_owned());
         let started = Instant::now();
-        let task =
-            tokio::task::spawn_blocking(move || analyse(content, language, version, &config, enc));
+        let task = tokio::task::spawn_blocking(move || {
+            analyse(content, language, version, path, &config, enc)
+        });
         let result = match task.await {
             Ok(result) => result,
             Err(e) => Err(format!("analysis task failed: {e}")),
@@ -163,11 +170,12 @@ fn analyse(
     content: Content,
     language: Language,
     version: i32,
+    path: Option<PathBuf>,
     config: &Config,
     enc: PositionEncoding,
 ) -> Result<Analyzed, String> {
     catch_unwind(AssertUnwindSafe(|| {
-        analyse_unguarded(content, language, version, config, enc)
+        analyse_unguarded(content, language, version, path, config, enc)
     }))
     .map_err(|payload| {
         let message = payload
@@ -183,6 +191,7 @@ fn analyse_unguarded(
     content: Content,
     language: Language,
     version: i32,
+    path: Option<PathBuf>,
     config: &Config,
     enc: PositionEncoding,
 ) -> Analyzed {
@@ -201,9 +210,20 @@ fn analyse_unguarded(
         Content::Text { text, .. } => Document::new(language, text),
     };
     test_hooks::before_analysis(doc.text());
-    let analysis = analyze(&doc, config.rules.get(), &settings.filter);
+    let mut analysis = analyze(&doc, config.rules.get(), &settings.filter);
     for w in &analysis.warnings {
         tracing::warn!("{w}");
+    }
+    if let (Some(b), Some(path)) = (&config.baseline, &path) {
+        // In memory: the baseline was read when the settings were applied.
+        let path = relative_path(path, &b.dir);
+        retain_new(
+            &mut analysis.findings,
+            &b.baseline,
+            &path,
+            doc.text(),
+            doc.line_index(),
+        );
     }
     let diagnostics = analysis
         .findings

@@ -10,7 +10,7 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::actions::{self, FIX_ALL_KIND, Target};
-use super::config::{self, check_against_rules, load_rule_set, parse_settings};
+use super::config::{self, check_against_rules, load_baseline, load_rule_set, parse_settings};
 use super::convert;
 use super::documents::{Content, OpenDocument};
 use super::hover;
@@ -48,10 +48,22 @@ impl Backend {
         let root = self.state.session().root;
         let rules = load_rule_set(&settings, root.as_deref(), &mut problems);
         check_against_rules(&settings, rules.get(), &mut problems);
+        let baseline = load_baseline(&settings, root.as_deref(), &mut problems);
+        if let Some(b) = &baseline {
+            tracing::info!(
+                "hiding the {} findings of the baseline in {}",
+                b.baseline.len(),
+                b.dir.display()
+            );
+        }
         for p in &problems {
             tracing::warn!("{p}");
         }
-        self.state.set_config(Config { settings, rules });
+        self.state.set_config(Config {
+            settings,
+            rules,
+            baseline,
+        });
         problems
     }
 

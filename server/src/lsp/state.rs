@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 use tokio::sync::{Semaphore, mpsc};
 use tower_lsp_server::ls_types::Uri;
 
-use super::config::{Rules, Settings};
+use super::config::{EditorBaseline, Rules, Settings};
 use super::documents::DocumentStore;
 use super::scheduler::Publish;
 use crate::engine::PositionEncoding;
@@ -18,6 +18,8 @@ use crate::engine::PositionEncoding;
 pub struct Config {
     pub settings: Settings,
     pub rules: Rules,
+    /// Loaded with the settings, never on the analysis path.
+    pub baseline: Option<EditorBaseline>,
 }
 
 /// Facts about the client, fixed at `initialize`.
@@ -56,6 +58,7 @@ impl State {
             config: RwLock::new(Arc::new(Config {
                 settings: Settings::default(),
                 rules: Rules::Builtin,
+                baseline: None,
             })),
             session: OnceLock::new(),
             generations: AtomicU64::new(1),

@@ -206,12 +206,19 @@ fn render_summary(s: &Summary, report: &Report, out: &mut String) {
             plural(files, "file")
         );
     }
+    // With a baseline the report holds only findings that are not in it.
+    let finding = if report.baseline.is_some() {
+        "new finding"
+    } else {
+        "finding"
+    };
     if s.findings == 0 {
         let _ = writeln!(
             out,
-            "{GOOD}No findings{GOOD:#} ({} scanned{skipped}).",
+            "{GOOD}No {finding}s{GOOD:#} ({} scanned{skipped}).",
             plural(s.files_scanned, "file")
         );
+        render_baseline(report, out);
         return;
     }
     let by_severity: Vec<String> = super::SEVERITIES
@@ -227,11 +234,12 @@ fn render_summary(s: &Summary, report: &Report, out: &mut String) {
     let _ = writeln!(
         out,
         "{BOLD}Found {} in {}{BOLD:#} ({}; {} scanned{skipped}).",
-        plural(s.findings, "finding"),
+        plural(s.findings, finding),
         plural(s.files_with_findings, "file"),
         by_severity.join(", "),
         plural(s.files_scanned, "file"),
     );
+    render_baseline(report, out);
     match (s.fixable, s.fixable_unsafe) {
         (0, 0) => {}
         (0, u) => {
@@ -249,6 +257,25 @@ fn render_summary(s: &Summary, report: &Report, out: &mut String) {
                 "{HELP}[*]{HELP:#} {f} fixable with `--fix` ({u} more with `--unsafe-fixes`)."
             );
         }
+    }
+}
+
+fn render_baseline(report: &Report, out: &mut String) {
+    let Some(b) = report.baseline else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "{} hidden by the baseline.",
+        plural(b.hidden, "finding")
+    );
+    if b.fixed > 0 {
+        let _ = writeln!(
+            out,
+            "{GOOD}{} fixed since the baseline{GOOD:#}: record it again with `--write-baseline` to drop {}.",
+            plural(b.fixed, "finding"),
+            if b.fixed == 1 { "it" } else { "them" }
+        );
     }
 }
 
@@ -305,6 +332,7 @@ mod tests {
             text: text.into(),
             line_index: crate::engine::LineIndex::new(text),
             findings: vec![],
+            fingerprints: vec![],
             warnings: vec![],
         };
         let finding = Finding {

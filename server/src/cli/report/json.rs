@@ -15,6 +15,7 @@
 //!     "end":   { "line": 3, "column": 39 },  // exclusive
 //!     "byte_range": { "start": 61, "end": 66 },  // 0-based UTF-8 bytes, end exclusive
 //!     "message": "...", "help_uri": "https://...",
+//!     "fingerprint": "3f0c...",              // 32 hex digits, stable across line moves
 //!     "fixes": [{                            // only fixes verified to keep the file parsing
 //!       "title": "Use SHA-256", "applicability": "safe|changes-behaviour",
 //!       "edits": [{ "start": {..}, "end": {..}, "byte_range": {..}, "new_text": "sha256" }]
@@ -26,10 +27,12 @@
 //!   "rejected_fixes": [{ "path": "...", "line": 3, "rule_id": "...", "title": "...", "reason": "..." }],
 //!   "summary": { "files_scanned": 12, "files_skipped": 0, "files_with_findings": 2,
 //!                "findings": 3, "by_severity": { "critical": 0, "high": 1, "medium": 2, "low": 0 },
-//!                "fixable": 1, "fixable_unsafe": 1, "fixed": 0 }
+//!                "fixable": 1, "fixable_unsafe": 1, "fixed": 0,
+//!                "baseline": { "hidden": 12, "fixed": 1 } }  // only with a baseline
 //! }
 //! ```
-//! Findings are ordered by path, then position.
+//! Findings are ordered by path, then position. With `--baseline` they are only the
+//! findings not in the baseline, and `summary.findings` counts those.
 
 use serde::Serialize;
 
@@ -71,6 +74,8 @@ struct JsonFinding {
     byte_range: TextRange,
     message: String,
     help_uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<String>,
     fixes: Vec<JsonFix>,
 }
 
@@ -134,6 +139,14 @@ struct JsonSummary {
     fixable: usize,
     fixable_unsafe: usize,
     fixed: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<JsonBaseline>,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline {
+    hidden: usize,
+    fixed: usize,
 }
 
 fn pos(file: &ScannedFile, offset: usize) -> JsonPosition {
@@ -144,7 +157,7 @@ fn pos(file: &ScannedFile, offset: usize) -> JsonPosition {
     }
 }
 
-fn finding(file: &ScannedFile, f: &Finding) -> JsonFinding {
+fn finding(file: &ScannedFile, i: usize, f: &Finding) -> JsonFinding {
     JsonFinding {
         rule_id: f.rule.id.clone(),
         title: f.rule.title.clone(),
@@ -158,6 +171,7 @@ fn finding(file: &ScannedFile, f: &Finding) -> JsonFinding {
         byte_range: f.range,
         message: f.message.clone(),
         help_uri: f.rule.help_uri(),
+        fingerprint: file.fingerprints.get(i).map(|fp| fp.to_string()),
         fixes: f
             .fixes
             .iter()
@@ -198,7 +212,12 @@ pub fn render(report: &Report, out: &mut String) {
         findings: report
             .files
             .iter()
-            .flat_map(|file| file.findings.iter().map(move |f| finding(file, f)))
+            .flat_map(|file| {
+                file.findings
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, f)| finding(file, i, f))
+            })
             .collect(),
         skipped: report
             .skipped
@@ -248,6 +267,10 @@ pub fn render(report: &Report, out: &mut String) {
             fixable: s.fixable,
             fixable_unsafe: s.fixable_unsafe,
             fixed: s.fixed,
+            baseline: report.baseline.map(|b| JsonBaseline {
+                hidden: b.hidden,
+                fixed: b.fixed,
+            }),
         },
     };
     out.push_str(&serde_json::to_string_pretty(&json).expect("report serialises"));

@@ -7,6 +7,7 @@ pub mod sarif;
 
 use std::path::Path;
 
+use super::baselining::BaselineSummary;
 use super::fixing::{FixedRecord, RejectedRecord};
 use super::scan::ScannedFile;
 use super::walk::Skipped;
@@ -23,6 +24,8 @@ pub struct Report<'a> {
     pub rejected: &'a [RejectedRecord],
     /// The directory relative paths are resolved against (the working directory).
     pub root: &'a Path,
+    /// With `--baseline`/`--write-baseline`: `files` holds only the new findings.
+    pub baseline: Option<BaselineSummary>,
 }
 
 /// A 1-based position, with the column counted three ways.

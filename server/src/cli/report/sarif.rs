@@ -5,7 +5,10 @@
 //! so dashboards can show what was checked). Artifact URIs are relative to the working
 //! directory, given as the `%SRCROOT%` base; files outside it get absolute `file://`
 //! URIs. Columns are 1-based UTF-16 code units (`columnKind: utf16CodeUnits`, the
-//! SARIF default).
+//! SARIF default). Each result carries its fingerprint as
+//! `partialFingerprints["vigil/v1"]`; with a baseline, results are only the new
+//! findings (`baselineState: "new"`) and the run's `properties.baseline` counts the
+//! hidden and fixed ones.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -14,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::{Report, position};
 use crate::cli::scan::ScannedFile;
-use crate::engine::{Confidence, Finding, Rule, Severity, TextRange};
+use crate::engine::{Confidence, FINGERPRINT_VERSION, Finding, Rule, Severity, TextRange};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT: &str = "%SRCROOT%";
@@ -247,9 +250,16 @@ pub fn render(report: &Report, out: &mut String) {
         .files
         .iter()
         .flat_map(|file| {
-            file.findings
-                .iter()
-                .map(move |f| result(file, f, report.rules.index_of(&f.rule.id), report.root))
+            file.findings.iter().enumerate().map(move |(i, f)| {
+                let mut value = result(file, f, report.rules.index_of(&f.rule.id), report.root);
+                if let Some(fp) = file.fingerprints.get(i) {
+                    value["partialFingerprints"] = json!({ FINGERPRINT_VERSION: fp.as_str() });
+                }
+                if report.baseline.is_some() {
+                    value["baselineState"] = json!("new");
+                }
+                value
+            })
         })
         .collect();
     let notification = |path: &Path, text: String| {
@@ -272,7 +282,7 @@ pub fn render(report: &Report, out: &mut String) {
                 .flat_map(|f| f.warnings.iter().map(|w| notification(&f.path, w.clone()))),
         )
         .collect();
-    let sarif = json!({
+    let mut sarif = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -294,6 +304,10 @@ pub fn render(report: &Report, out: &mut String) {
             "results": results,
         }],
     });
+    if let Some(b) = report.baseline {
+        sarif["runs"][0]["properties"] =
+            json!({ "baseline": { "hidden": b.hidden, "fixed": b.fixed } });
+    }
     out.push_str(&serde_json::to_string_pretty(&sarif).expect("SARIF serialises"));
     out.push('\n');
 }
