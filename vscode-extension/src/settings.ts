@@ -24,6 +24,7 @@ export const SERVER_SETTINGS: readonly Mapping[] = [
   { vscode: "debounceMs", server: ["debounceMs"] },
   { vscode: "maxFileSize", server: ["maxFileSize"] },
   { vscode: "extraRuleDirs", server: ["extraRuleDirs"] },
+  { vscode: "suppressions.honourOtherTools", server: ["suppressions", "honourOtherTools"] },
 ];
 
 /** Settings used by the extension itself and never sent to the server. */

@@ -51,6 +51,7 @@ describe("serverSettings", () => {
         minConfidence: "high",
         debounceMs: 0,
         maxFileSize: 1000,
+        "suppressions.honourOtherTools": false,
         "server.path": "/opt/vigil",
       }),
     );
@@ -63,6 +64,7 @@ describe("serverSettings", () => {
       minConfidence: "high",
       debounceMs: 0,
       maxFileSize: 1000,
+      suppressions: { honourOtherTools: false },
     });
   });
 

@@ -8,7 +8,9 @@ use rayon::prelude::*;
 
 use super::walk::{Candidate, Skipped, io_reason};
 use crate::engine::fix::apply::verify_fix;
-use crate::engine::{Document, Finding, Language, LineIndex, RuleFilter, RuleSet, analyze};
+use crate::engine::{
+    Document, Finding, Language, LineIndex, RuleFilter, RuleSet, SuppressedFinding, analyze,
+};
 
 /// Default for `--max-file-size`: larger files are almost always generated or bundled.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
@@ -26,6 +28,9 @@ pub struct ScannedFile {
     /// Sorted by position; each finding keeps only fixes verified to keep the file
     /// parsing.
     pub findings: Vec<Finding>,
+    /// Findings silenced by suppression comments: not shown or counted, but listed
+    /// in JSON and SARIF reports.
+    pub suppressed: Vec<SuppressedFinding>,
     /// The engine's non-fatal warnings (limits hit).
     pub warnings: Vec<String>,
 }
@@ -92,6 +97,7 @@ pub fn analyze_text(
         line_index: doc.line_index().clone(),
         text: Arc::from(doc.text()),
         findings,
+        suppressed: analysis.suppressed,
         warnings,
     }
 }

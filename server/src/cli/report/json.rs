@@ -20,13 +20,19 @@
 //!       "edits": [{ "start": {..}, "end": {..}, "byte_range": {..}, "new_text": "sha256" }]
 //!     }]
 //!   }],
+//!   "suppressed": [{                       // findings silenced by a suppression comment:
+//!     ...same fields as a finding...,      // not in `findings`, not counted there
+//!     "suppression": { "kind": "vigil|gosec|semgrep|eslint",   // whose marker
+//!                      "justification": "why it is safe" | null,
+//!                      "line": 2 }         // 1-based line of the marker
+//!   }],
 //!   "skipped": [{ "path": "...", "reason": "binary file" }],
 //!   "warnings": [{ "path": "...", "message": "syntax error at line 3; ..." }],
 //!   "fixed": [{ "path": "...", "line": 3, "rule_id": "...", "title": "..." }],
 //!   "rejected_fixes": [{ "path": "...", "line": 3, "rule_id": "...", "title": "...", "reason": "..." }],
 //!   "summary": { "files_scanned": 12, "files_skipped": 0, "files_with_findings": 2,
 //!                "findings": 3, "by_severity": { "critical": 0, "high": 1, "medium": 2, "low": 0 },
-//!                "fixable": 1, "fixable_unsafe": 1, "fixed": 0 }
+//!                "fixable": 1, "fixable_unsafe": 1, "fixed": 0, "suppressed": 0 }
 //! }
 //! ```
 //! Findings are ordered by path, then position.
@@ -44,6 +50,7 @@ struct JsonReport {
     version: u32,
     tool: Tool,
     findings: Vec<JsonFinding>,
+    suppressed: Vec<JsonSuppressed>,
     skipped: Vec<JsonSkipped>,
     warnings: Vec<JsonWarning>,
     fixed: Vec<JsonFixed>,
@@ -72,6 +79,20 @@ struct JsonFinding {
     message: String,
     help_uri: String,
     fixes: Vec<JsonFix>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppressed {
+    #[serde(flatten)]
+    finding: JsonFinding,
+    suppression: JsonSuppression,
+}
+
+#[derive(Serialize)]
+struct JsonSuppression {
+    kind: &'static str,
+    justification: Option<String>,
+    line: usize,
 }
 
 #[derive(Serialize)]
@@ -134,6 +155,7 @@ struct JsonSummary {
     fixable: usize,
     fixable_unsafe: usize,
     fixed: usize,
+    suppressed: usize,
 }
 
 fn pos(file: &ScannedFile, offset: usize) -> JsonPosition {
@@ -200,6 +222,20 @@ pub fn render(report: &Report, out: &mut String) {
             .iter()
             .flat_map(|file| file.findings.iter().map(move |f| finding(file, f)))
             .collect(),
+        suppressed: report
+            .files
+            .iter()
+            .flat_map(|file| {
+                file.suppressed.iter().map(move |s| JsonSuppressed {
+                    finding: finding(file, &s.finding),
+                    suppression: JsonSuppression {
+                        kind: s.suppression.tool,
+                        justification: s.suppression.justification.clone(),
+                        line: pos(file, s.suppression.marker.start).line,
+                    },
+                })
+            })
+            .collect(),
         skipped: report
             .skipped
             .iter()
@@ -248,6 +284,7 @@ pub fn render(report: &Report, out: &mut String) {
             fixable: s.fixable,
             fixable_unsafe: s.fixable_unsafe,
             fixed: s.fixed,
+            suppressed: s.suppressed,
         },
     };
     out.push_str(&serde_json::to_string_pretty(&json).expect("report serialises"));

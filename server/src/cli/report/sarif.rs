@@ -1,6 +1,10 @@
 //! `--format sarif`: SARIF 2.1.0, as read by GitHub code scanning and other
 //! dashboards.
 //!
+//! Findings silenced by a suppression comment are results too, with
+//! `suppressions: [{"kind": "inSource", "justification": ...}]` (SARIF 2.1.0 §3.35),
+//! so dashboards show them as suppressed rather than not at all.
+//!
 //! Every rule of the set is listed in `tool.driver.rules` (also those without results,
 //! so dashboards can show what was checked). Artifact URIs are relative to the working
 //! directory, given as the `%SRCROOT%` base; files outside it get absolute `file://`
@@ -14,7 +18,7 @@ use serde_json::{Value, json};
 
 use super::{Report, position};
 use crate::cli::scan::ScannedFile;
-use crate::engine::{Confidence, Finding, Rule, Severity, TextRange};
+use crate::engine::{Confidence, Finding, Rule, Severity, Suppression, TextRange};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT: &str = "%SRCROOT%";
@@ -236,6 +240,15 @@ fn result(file: &ScannedFile, f: &Finding, rule_index: Option<usize>, root: &Pat
     value
 }
 
+/// SARIF 2.1.0 §3.35: a suppression written in the source, with its reason.
+fn in_source_suppression(s: &Suppression) -> Value {
+    let mut value = json!({ "kind": "inSource", "properties": { "marker": s.tool } });
+    if let Some(why) = &s.justification {
+        value["justification"] = json!(why);
+    }
+    json!([value])
+}
+
 pub fn render(report: &Report, out: &mut String) {
     let rules: Vec<Value> = report
         .rules
@@ -250,6 +263,16 @@ pub fn render(report: &Report, out: &mut String) {
             file.findings
                 .iter()
                 .map(move |f| result(file, f, report.rules.index_of(&f.rule.id), report.root))
+                .chain(file.suppressed.iter().map(move |s| {
+                    let mut r = result(
+                        file,
+                        &s.finding,
+                        report.rules.index_of(&s.finding.rule.id),
+                        report.root,
+                    );
+                    r["suppressions"] = in_source_suppression(&s.suppression);
+                    r
+                }))
         })
         .collect();
     let notification = |path: &Path, text: String| {

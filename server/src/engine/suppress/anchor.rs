@@ -12,7 +12,7 @@
 //!   nothing.
 //!
 //! Anchors are statement-level nodes: statements and declarations (`*_statement`,
-//! `*_declaration`), object properties (`pair`), Go composite literal elements and
+//! `*_declaration`), object properties (`pair`), Go keyed composite literal elements and
 //! specs, class members, struct fields, switch cases, JSX elements and attributes.
 //! A comment that is all of a JSX expression (`{/* ... */}`) is placed like its braces.
 
@@ -37,7 +37,6 @@ const ANCHOR_KINDS: &[&str] = &[
     "jsx_self_closing_element",
     "jsx_attribute",
     "keyed_element",
-    "literal_element",
     "var_spec",
     "const_spec",
     "import_spec",

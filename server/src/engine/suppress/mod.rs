@@ -267,3 +267,20 @@ fn foreign_rules(marker: &Marker, rules: &RuleSet) -> Vec<(usize, Option<usize>)
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Language, analyze};
+
+    #[test]
+    fn gosec_markers_suppress_aliased_rules() {
+        let src = "package main\n\nimport \"crypto/md5\"\n\nfunc a(d []byte) {\n\t_ = md5.Sum(d) // #nosec G401 -- checksum\n}\n";
+        let doc = Document::new(Language::Go, src);
+        let rules = RuleSet::builtin();
+        let md5 = rules.get("go/weak-hash-md5").unwrap();
+        assert!(!md5.aliases.is_empty(), "{:?}", md5.aliases);
+        let a = analyze(&doc, rules, &RuleFilter::default());
+        assert_eq!(a.suppressed.len(), 1, "{:?}", a.findings);
+    }
+}
