@@ -321,26 +321,37 @@ fn other_tools_markers_count_unless_turned_off() {
         "eslint-disable-next-line security/detect-child-process -- allow-listed",
         "nosemgrep: detect-child-process",
     );
-    for (name, text, rule) in [
-        ("h.go", go.to_string(), "go/weak-hash-md5"),
-        ("h.go", go_bare, "go/weak-hash-md5"),
-        ("run.js", js, "js/command-injection"),
-        ("run.js", js_bare, "js/command-injection"),
-        ("run.js", semgrep, "js/command-injection"),
-    ] {
-        let on = scan(name, &text, &[]);
-        assert_eq!(ids(&on, "suppressed"), [rule], "{text}");
-        assert!(ids(&on, "findings").is_empty(), "{text}");
-        assert_eq!(on["suppressed"][0]["suppression"]["kind"] != "vigil", true);
-        let off = scan(name, &text, &["--no-foreign-suppressions"]);
-        assert_eq!(ids(&off, "findings"), [rule], "{text}");
+    let cases = [
+        ("go", go.to_string(), "go/weak-hash-md5", "gosec"),
+        ("go", go_bare, "go/weak-hash-md5", "gosec"),
+        ("js", js, "js/command-injection", "eslint"),
+        ("js", js_bare, "js/command-injection", "eslint"),
+        ("js", semgrep, "js/command-injection", "semgrep"),
+    ];
+    let mut files: Vec<(String, String)> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (ext, text, _, _))| (format!("case{i}.{ext}"), text.clone()))
+        .collect();
+    files.push(("other.go".into(), go_other));
+    let on = scan_files(&files, &[]);
+    let off = scan_files(&files, &["--no-foreign-suppressions"]);
+    for (i, (ext, text, rule, tool)) in cases.iter().enumerate() {
+        let path = format!("case{i}.{ext}");
+        assert_eq!(ids_in(&on, "suppressed", &path), [*rule], "{text}");
+        assert!(ids_in(&on, "findings", &path).is_empty(), "{text}");
+        let entry = on["suppressed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == path.as_str())
+            .unwrap();
+        assert_eq!(entry["suppression"]["kind"], *tool);
+        assert_eq!(ids_in(&off, "findings", &path), [*rule], "{text}");
     }
     // A gosec id that is not this rule's alias suppresses nothing, and is not
     // reported: it may be there for gosec.
-    assert_eq!(
-        ids(&scan("h.go", &go_other, &[]), "findings"),
-        ["go/weak-hash-md5"]
-    );
+    assert_eq!(ids_in(&on, "findings", "other.go"), ["go/weak-hash-md5"]);
 }
 
 #[test]
