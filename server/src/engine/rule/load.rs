@@ -571,3 +571,56 @@ fn has_other_capture_condition(spec: &ConstraintSpec) -> bool {
         || spec.min_entropy.is_some()
         || spec.min_length.is_some()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(id: &str, language: &str, aliases: &str) -> Result<Rule, RuleError> {
+        parse_rule(&RuleSource {
+            origin: RuleOrigin::File("t.toml".into()),
+            text: format!(
+                "id = \"{id}\"\ntitle = \"t\"\nlanguage = \"{language}\"\nseverity = \"low\"\nconfidence = \"high\"\ncwe = [1]\nowasp = []\naliases = {aliases}\nmessage = \"m\"\nexplanation = \"e\"\nquery = \"(comment) @finding\"\n"
+            ),
+        })
+    }
+
+    #[test]
+    fn aliases_are_parsed_and_validated() {
+        let rule = load("go/x", "go", r#"["gosec:G401", "semgrep:go.a.b"]"#).unwrap();
+        assert_eq!(
+            rule.aliases
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>(),
+            ["gosec:G401", "semgrep:go.a.b"]
+        );
+        assert!(rule.aliases[1].named_by(ForeignTool::Semgrep, "b"));
+        assert!(!rule.aliases[1].named_by(ForeignTool::Semgrep, "a.b.c"));
+        for (language, aliases, reason) in [
+            ("go", r#"["G401"]"#, "must look like `tool:id`"),
+            ("go", r#"["bandit:B303"]"#, "unknown tool `bandit`"),
+            ("go", r#"["gosec:401"]"#, "G followed by three digits"),
+            (
+                "javascript",
+                r#"["gosec:G401"]"#,
+                "gosec does not analyse javascript",
+            ),
+            (
+                "go",
+                r#"["eslint:security/detect-new-buffer"]"#,
+                "eslint does not analyse go",
+            ),
+        ] {
+            let err = load("go/x", language, aliases).unwrap_err();
+            assert!(err.message.contains(reason), "{aliases}: {err}");
+            assert_eq!(err.line, 8, "points at the aliases key: {err}");
+        }
+    }
+
+    #[test]
+    fn the_vigil_prefix_is_reserved() {
+        let err = load("vigil/mine", "go", "[]").unwrap_err();
+        assert!(err.message.contains("reserved"), "{err}");
+    }
+}
