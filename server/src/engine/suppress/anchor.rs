@@ -159,3 +159,61 @@ fn climb(leaf: Node, same_edge: impl Fn(Node) -> bool) -> Option<TextRange> {
     }
     largest_named.map(|n| n.byte_range().into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Language;
+
+    /// The text the comment starting with `marker` applies to.
+    fn applies_to(lang: Language, src: &str, marker: &str) -> Option<String> {
+        let doc = Document::new(lang, src);
+        let at = src.find(marker).unwrap();
+        let comment = doc
+            .tree()
+            .root_node()
+            .descendant_for_byte_range(at, at + 2)
+            .unwrap();
+        assert_eq!(comment.kind(), "comment", "{marker}");
+        target(&doc, comment, Placement::ByPosition).map(|r| src[r.start..r.end].to_string())
+    }
+
+    #[test]
+    fn own_line_markers_take_the_next_statement_level_node() {
+        let js = "function f() {\n  // m\n  const a = g(\n    1,\n  );\n  h();\n}\n";
+        assert_eq!(
+            applies_to(Language::JavaScript, js, "// m").as_deref(),
+            Some("const a = g(\n    1,\n  );")
+        );
+        let obj = "const o = {\n  a: 1,\n  // m\n  b: g(x),\n};\n";
+        assert_eq!(
+            applies_to(Language::JavaScript, obj, "// m").as_deref(),
+            Some("b: g(x)")
+        );
+        let jsx = "const e = <div\n  // m\n  title={t}\n  id=\"x\"\n/>;\n";
+        assert_eq!(
+            applies_to(Language::JavaScript, jsx, "// m").as_deref(),
+            Some("title={t}")
+        );
+        // At the end of a block there is nothing to apply to.
+        let end = "function f() {\n  g();\n  // m\n}\n";
+        assert_eq!(applies_to(Language::JavaScript, end, "// m"), None);
+    }
+
+    #[test]
+    fn trailing_markers_take_the_node_ending_before_them() {
+        let go = "package p\n\nvar c = tls.Config{\n\tA: 1,\n\tB: true, // m\n}\n";
+        assert_eq!(
+            applies_to(Language::Go, go, "// m").as_deref(),
+            Some("B: true")
+        );
+        let go_stmt = "package p\n\nfunc f() {\n\tx := g(\n\t\t1,\n\t) // m\n}\n";
+        assert_eq!(
+            applies_to(Language::Go, go_stmt, "// m").as_deref(),
+            Some("x := g(\n\t\t1,\n\t)")
+        );
+        // After an opening bracket: nothing.
+        let open = "if (g()) { // m\n  h();\n}\n";
+        assert_eq!(applies_to(Language::JavaScript, open, "// m"), None);
+    }
+}

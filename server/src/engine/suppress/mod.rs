@@ -12,7 +12,7 @@ pub mod insert;
 pub mod marker;
 pub mod meta;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::analyze::{Analysis, Finding, RuleFilter};
 use super::document::{Document, TextRange};
@@ -24,6 +24,10 @@ pub use meta::{META_PREFIX, MetaCheck, is_meta};
 /// Words that can start a marker; a file containing none of them has no marker, and
 /// its tree is not searched.
 const KEYWORDS: &[&str] = &[marker::KEYWORD, "#nosec", "nosemgrep", "eslint-disable"];
+
+/// At most this many marker comments per file are read; a file with more (generated
+/// or hostile) gets a warning, and the rest suppress nothing.
+pub const MAX_MARKERS: usize = 10_000;
 
 /// Why a finding is not reported.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +79,13 @@ pub fn apply(doc: &Document, rules: &RuleSet, filter: &RuleFilter, analysis: &mu
             });
         }
     };
-    for comment in comments(doc) {
+    let found = comments(doc);
+    if found.len() > MAX_MARKERS {
+        analysis.warnings.push(format!(
+            "more than {MAX_MARKERS} suppression comments; only the first {MAX_MARKERS} were read"
+        ));
+    }
+    for comment in found.into_iter().take(MAX_MARKERS) {
         let parsed = marker::parse(&text[comment.byte_range()], comment.start_byte());
         let marker = match parsed {
             Parsed::NotAMarker => continue,
@@ -112,6 +122,16 @@ pub fn apply(doc: &Document, rules: &RuleSet, filter: &RuleFilter, analysis: &mu
         });
     }
 
+    // For each rule, the markers that name it: a finding only looks at those.
+    let mut by_rule: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (m, p) in placed.iter().enumerate() {
+        for &(r, _) in &p.rules {
+            let markers = by_rule.entry(r).or_default();
+            if markers.last() != Some(&m) {
+                markers.push(m);
+            }
+        }
+    }
     // (marker, id) pairs that suppressed something.
     let mut used: HashSet<(usize, usize)> = HashSet::new();
     let mut kept = Vec::new();
@@ -121,7 +141,8 @@ pub fn apply(doc: &Document, rules: &RuleSet, filter: &RuleFilter, analysis: &mu
             continue;
         };
         let mut by: Option<&Placed> = None;
-        for (m, p) in placed.iter().enumerate() {
+        for &m in by_rule.get(&rule_index).map_or(&[][..], Vec::as_slice) {
+            let p = &placed[m];
             if !p.target.is_some_and(|t| t.contains_range(&finding.range)) {
                 continue;
             }
