@@ -612,9 +612,25 @@ fn suppress_action_inserts_a_justified_comment_above() {
         fixed,
         "const crypto = require('crypto');\nfunction f(d) {\n    // vigil-ignore[js/weak-hash]: <justification>\n    return crypto.createHash('md5').update(d);\n}\n"
     );
-    // The suppression mechanism itself is another feature; the finding moved a line.
-    assert_eq!(after.len(), 1);
-    assert_eq!(after[0]["range"]["start"]["line"], 3);
+    // The finding is suppressed; the placeholder counts as no justification, so the
+    // editor now asks for one, on the marker.
+    assert_eq!(
+        summary(&after),
+        [(
+            "vigil/suppression-no-justification".to_string(),
+            json!({"start": {"line": 2, "character": 7}, "end": {"line": 2, "character": 50}}),
+            "suppression of js/weak-hash has no justification: say why it is safe after `:`"
+                .to_string()
+        )]
+    );
+    // Vigil's own findings are fixed by editing the comment, not suppressed.
+    let actions = c
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": JS_URI}, "range": after[0]["range"], "context": {"diagnostics": [after[0]], "only": ["quickfix"]}}),
+        )
+        .unwrap();
+    assert_eq!(actions, json!([]));
     assert!(c.shutdown_and_exit().success());
 }
 
@@ -1117,4 +1133,155 @@ fn diagnostics_equal_the_cli_findings_for_the_same_text() {
         cli_summary("main.go", GO_VULNERABLE, Encoding::Utf8)
     );
     assert!(pull.shutdown_and_exit().success());
+}
+
+/// Applies the "Suppress <rule> here" action to the first diagnostic and returns the
+/// new text and the diagnostics that remain.
+fn suppress_first(
+    c: &mut LspClient,
+    uri: &str,
+    language: Language,
+    text: &str,
+    rule: &str,
+) -> (String, Vec<Value>) {
+    let diags = c.published(uri, 1);
+    let first = diags
+        .iter()
+        .find(|d| d["code"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} in {diags:?}"));
+    let (fixed, after, _) = apply_quick_fix(
+        c,
+        uri,
+        language,
+        text,
+        1,
+        first,
+        &format!("Suppress {rule} here"),
+    );
+    (fixed, after)
+}
+
+fn codes(diagnostics: &[Value]) -> Vec<&str> {
+    diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn suppress_action_writes_a_jsx_comment_among_jsx_children() {
+    let mut c = push_client();
+    let uri = "file:///work/app/page.jsx";
+    let text = "export function Page({ html }) {\n  return (\n    <div>\n      <p dangerouslySetInnerHTML={{ __html: html }} />\n    </div>\n  );\n}\n";
+    c.open(uri, "javascriptreact", 1, text);
+    let (fixed, after) = suppress_first(
+        &mut c,
+        uri,
+        Language::JavaScript,
+        text,
+        "js/react-dangerous-html",
+    );
+    assert_eq!(
+        fixed,
+        text.replace(
+            "      <p",
+            "      {/* vigil-ignore[js/react-dangerous-html]: <justification> */}\n      <p"
+        )
+    );
+    assert_eq!(codes(&after), ["vigil/suppression-no-justification"]);
+    assert!(c.shutdown_and_exit().success());
+}
+
+#[test]
+fn suppress_action_in_go_keeps_go_valid_and_suppresses() {
+    let mut c = push_client();
+    let (fixed, after) = {
+        c.open(GO_URI, "go", 1, GO_VULNERABLE);
+        suppress_first(
+            &mut c,
+            GO_URI,
+            Language::Go,
+            GO_VULNERABLE,
+            "go/weak-hash-md5",
+        )
+    };
+    assert!(
+        fixed.contains("\t// vigil-ignore[go/weak-hash-md5]: <justification>\n\tfmt.Printf"),
+        "{fixed}"
+    );
+    assert_eq!(codes(&after), ["vigil/suppression-no-justification"]);
+    // Writing the justification clears the last diagnostic.
+    let justified = fixed.replace("<justification>", "test vector, not a security use");
+    c.change(GO_URI, 3, vec![json!({"text": justified})]);
+    assert!(c.published(GO_URI, 3).is_empty());
+    assert!(c.shutdown_and_exit().success());
+}
+
+#[test]
+fn suppression_problems_are_diagnostics_with_hover() {
+    let mut c = pull_client();
+    let text = "const crypto = require('crypto');\n\
+// vigil-ignore[js/weak-hsh]: legacy\n\
+const a = crypto.createHash('md5');\n\
+// vigil-ignore[js/command-injection]: nothing to suppress here\n\
+const b = 1;\n\
+// vigil-ignore: no brackets\n\
+const c = 2;\n\
+// a comment mentioning vigil-ignore[js/weak-hash] in prose\n\
+const d = crypto.createHash('md5');\n";
+    c.open(JS_URI, "javascript", 1, text);
+    let diags = c.pull(JS_URI).unwrap();
+    assert_eq!(
+        codes(&diags),
+        [
+            "vigil/suppression-unknown-rule",
+            "js/weak-hash",
+            "vigil/unused-suppression",
+            "vigil/suppression-malformed",
+            "js/weak-hash",
+        ]
+    );
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `js/weak-hash`"),
+        "{diags:?}"
+    );
+    // The unknown id itself is underlined.
+    assert_eq!(
+        diags[0]["range"]["start"],
+        json!({"line": 1, "character": 16})
+    );
+    assert_eq!(
+        diags[0]["range"]["end"],
+        json!({"line": 1, "character": 27})
+    );
+    let hover = c
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": JS_URI}, "position": {"line": 3, "character": 20}}),
+        )
+        .unwrap();
+    let markdown = hover["contents"]["value"].as_str().unwrap();
+    assert!(markdown.contains("Unused suppression"), "{markdown}");
+    assert!(c.shutdown_and_exit().success());
+}
+
+#[test]
+fn other_tools_markers_follow_the_setting() {
+    let text = "package main\n\nimport \"crypto/md5\"\n\nfunc h(d []byte) [16]byte {\n\treturn md5.Sum(d) // #nosec G401 -- cache key\n}\n";
+    for (options, expected) in [
+        (json!({"debounceMs": 0}), Vec::<&str>::new()),
+        (
+            json!({"debounceMs": 0, "suppressions": {"honourOtherTools": false}}),
+            vec!["go/weak-hash-md5"],
+        ),
+    ] {
+        let mut c = LspClient::spawn(&[], &[]);
+        c.initialize(push_client_caps(), options.clone());
+        c.open(GO_URI, "go", 1, text);
+        assert_eq!(codes(&c.published(GO_URI, 1)), expected, "{options}");
+        assert!(c.shutdown_and_exit().success());
+    }
 }

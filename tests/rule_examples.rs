@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use vigil::engine::fix::apply::fix_all_with;
-use vigil::engine::{Document, Language, Rule, RuleFilter, RuleSet, analyze};
+use vigil::engine::{Document, Language, Rule, RuleFilter, RuleSet, analyze, suppress};
 
 fn only(rule: &Rule) -> RuleFilter {
     RuleFilter {
@@ -168,7 +168,9 @@ fn every_builtin_rule_passes_its_examples() {
     let rules = RuleSet::builtin();
     assert!(!rules.is_empty());
     let mut problems = Vec::new();
-    for rule in rules.rules() {
+    // Vigil's checks on suppression comments have no query and no examples; the CLI
+    // and LSP tests exercise them.
+    for rule in rules.rules().iter().filter(|r| !suppress::is_meta(r)) {
         problems.extend(check_rule(rule, rules, true));
     }
     assert!(

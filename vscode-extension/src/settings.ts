@@ -25,6 +25,7 @@ export const SERVER_SETTINGS: readonly Mapping[] = [
   { vscode: "maxFileSize", server: ["maxFileSize"] },
   { vscode: "extraRuleDirs", server: ["extraRuleDirs"] },
   { vscode: "baseline", server: ["baseline"] },
+  { vscode: "suppressions.honourOtherTools", server: ["suppressions", "honourOtherTools"] },
 ];
 
 /** Settings used by the extension itself and never sent to the server. */

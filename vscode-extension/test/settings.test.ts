@@ -52,6 +52,7 @@ describe("serverSettings", () => {
         debounceMs: 0,
         maxFileSize: 1000,
         baseline: ".vigil-baseline.json",
+        "suppressions.honourOtherTools": false,
         "server.path": "/opt/vigil",
       }),
     );
@@ -65,6 +66,7 @@ describe("serverSettings", () => {
       debounceMs: 0,
       maxFileSize: 1000,
       baseline: ".vigil-baseline.json",
+      suppressions: { honourOtherTools: false },
     });
   });
 

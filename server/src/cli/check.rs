@@ -81,6 +81,11 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_ignore: bool,
 
+    /// Ignore other tools' suppression comments (`#nosec`, `nosemgrep`,
+    /// `eslint-disable-next-line`), which by default silence the equivalent rules.
+    #[arg(long)]
+    pub no_foreign_suppressions: bool,
+
     /// When to colour the output.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
@@ -179,6 +184,7 @@ fn rule_filter(args: &CheckArgs, rules: &RuleSet) -> Result<RuleFilter, String> 
         ignore: args.ignore.clone(),
         min_severity: args.min_severity,
         min_confidence: args.min_confidence,
+        no_foreign_suppressions: args.no_foreign_suppressions,
         ..RuleFilter::default()
     })
 }

@@ -8,7 +8,8 @@ pub mod fixing;
 pub mod report;
 pub mod rules;
 pub mod scan;
-pub mod suggest;
+/// "Did you mean" lives in the engine, which suggests ids in suppression comments too.
+pub use crate::engine::suggest;
 pub mod walk;
 
 use clap::{Parser, Subcommand};

@@ -198,6 +198,8 @@ fn explain(rule: &Rule, out: &mut String) {
     field("CWE", rule.cwe_tags().join(", "));
     field("OWASP", rule.owasp.join(", "));
     field("Tags", rule.tags.join(", "));
+    let aliases: Vec<String> = rule.aliases.iter().map(|a| a.to_string()).collect();
+    field("Aliases", aliases.join(", "));
     let fixes: Vec<String> = rule
         .fixes
         .iter()

@@ -9,7 +9,8 @@ use rayon::prelude::*;
 use super::walk::{Candidate, Skipped, io_reason};
 use crate::engine::fix::apply::verify_fix;
 use crate::engine::{
-    Document, Finding, Fingerprint, Language, LineIndex, RuleFilter, RuleSet, analyze,
+    Document, Finding, Fingerprint, Language, LineIndex, RuleFilter, RuleSet, SuppressedFinding,
+    analyze,
 };
 
 /// Default for `--max-file-size`: larger files are almost always generated or bundled.
@@ -31,6 +32,9 @@ pub struct ScannedFile {
     /// The findings' fingerprints, in the same order; filled in by `check` before
     /// reporting (see [`super::baselining`]), empty until then.
     pub fingerprints: Vec<Fingerprint>,
+    /// Findings silenced by suppression comments: not shown or counted, but listed
+    /// in JSON and SARIF reports.
+    pub suppressed: Vec<SuppressedFinding>,
     /// The engine's non-fatal warnings (limits hit).
     pub warnings: Vec<String>,
 }
@@ -98,6 +102,7 @@ pub fn analyze_text(
         text: Arc::from(doc.text()),
         findings,
         fingerprints: Vec::new(),
+        suppressed: analysis.suppressed,
         warnings,
     }
 }

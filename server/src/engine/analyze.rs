@@ -11,6 +11,7 @@ use super::document::{Document, TextRange};
 use super::fix::{self, Fix, template::Template};
 use super::rule::{Confidence, Constraint, Rule, RuleSet, Severity};
 use super::semantics::{Evaluator, FileFacts, shannon_entropy};
+use super::suppress::{self, SuppressedFinding};
 
 /// Which rules run and how their findings are graded; shared by CLI and server.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +22,10 @@ pub struct RuleFilter {
     pub min_severity: Option<Severity>,
     pub min_confidence: Option<Confidence>,
     pub severity_overrides: HashMap<String, Severity>,
+    /// Ignore other tools' suppression markers (`#nosec`, `nosemgrep`,
+    /// `eslint-disable-next-line`); by default they suppress the rules that name
+    /// them in `aliases`.
+    pub no_foreign_suppressions: bool,
 }
 
 fn selector_matches(selector: &str, rule: &Rule) -> bool {
@@ -80,7 +85,11 @@ pub struct Finding {
 
 #[derive(Debug, Default)]
 pub struct Analysis {
+    /// What to report, by position: the rules' findings that no marker suppresses,
+    /// and the findings of Vigil's checks on the markers themselves.
     pub findings: Vec<Finding>,
+    /// Findings silenced by a suppression comment, by position.
+    pub suppressed: Vec<SuppressedFinding>,
     /// Non-fatal problems worth telling the user (limits hit, rules cut short).
     pub warnings: Vec<String>,
 }
@@ -91,7 +100,15 @@ pub const MAX_FINDINGS_PER_RULE: usize = 500;
 /// Bound on in-progress query matches (tree-sitter's match limit).
 const MATCH_LIMIT: u32 = 4096;
 
+/// Runs the enabled rules over `doc`, then applies the document's suppression
+/// comments ([`suppress::apply`]).
 pub fn analyze(doc: &Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis {
+    let mut analysis = run_rules(doc, rules, filter);
+    suppress::apply(doc, rules, filter, &mut analysis);
+    analysis
+}
+
+fn run_rules(doc: &Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis {
     let mut analysis = Analysis::default();
     let Some(compiled) = rules.languages.get(&doc.language()) else {
         return analysis;

@@ -26,6 +26,10 @@ pub enum RuleLanguage {
     /// plain TypeScript grammar has no JSX nodes to compile such a query against.
     Jsx,
     Go,
+    /// Vigil's own checks on suppression comments, which run on every language. Not
+    /// accepted in rule files.
+    #[serde(skip)]
+    Any,
 }
 
 impl Language {
@@ -109,6 +113,7 @@ impl RuleLanguage {
             RuleLanguage::TypeScript => &[Language::TypeScript, Language::Tsx],
             RuleLanguage::Jsx => &[Language::JavaScript, Language::Tsx],
             RuleLanguage::Go => &[Language::Go],
+            RuleLanguage::Any => &Language::ALL,
         }
     }
 
@@ -118,6 +123,7 @@ impl RuleLanguage {
             RuleLanguage::TypeScript => "typescript",
             RuleLanguage::Jsx => "jsx",
             RuleLanguage::Go => "go",
+            RuleLanguage::Any => "any",
         }
     }
 }

@@ -10,6 +10,8 @@ pub mod language;
 pub mod line_index;
 pub mod rule;
 pub mod semantics;
+pub mod suggest;
+pub mod suppress;
 
 pub use analyze::{Analysis, Finding, RuleFilter, analyze};
 pub use document::{Document, TextRange};
@@ -18,3 +20,4 @@ pub use fix::{Edit, Fix};
 pub use language::{Language, RuleLanguage};
 pub use line_index::{LineCol, LineIndex, PositionEncoding};
 pub use rule::{Applicability, Confidence, Rule, RuleSet, Severity};
+pub use suppress::{SuppressedFinding, Suppression};

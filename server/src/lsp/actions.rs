@@ -12,6 +12,7 @@ use tower_lsp_server::ls_types::{
 use super::convert::{self, DiagnosticData};
 use crate::engine::fix::Edit;
 use crate::engine::fix::apply::{fix_all, verify_fix};
+use crate::engine::suppress;
 use crate::engine::{
     Applicability, Document, Finding, Fix, PositionEncoding, RuleFilter, RuleSet, TextRange,
 };
@@ -118,7 +119,19 @@ pub fn quick_fixes(
                 ..CodeAction::default()
             }));
         }
-        if let Some(edit) = suppression_edit(doc, start, rule_id) {
+        let end = convert::to_offset(
+            doc.line_index(),
+            doc.text(),
+            diagnostic.range.end,
+            target.enc,
+        );
+        // Vigil's checks on suppression comments are fixed by editing the comment.
+        let suppressible = !rule_id.starts_with(suppress::META_PREFIX);
+        let flagged = TextRange::new(start, end.max(start));
+        if let Some(edit) = suppressible
+            .then(|| suppress::insert::suppression_edit(doc, flagged, rule_id))
+            .flatten()
+        {
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("Suppress {rule_id} here"),
                 kind: Some(CodeActionKind::QUICKFIX),
@@ -130,58 +143,6 @@ pub fn quick_fixes(
         }
     }
     actions
-}
-
-/// Inserts `// vigil-ignore[<rule>]: <justification>` on its own line above the
-/// finding, indented like the finding's line. Not offered where a line comment would
-/// not be a comment (inside a multi-line string, template or JSX) or would not parse.
-pub fn suppression_edit(doc: &Document, offset: usize, rule_id: &str) -> Option<Edit> {
-    let text = doc.text();
-    let index = doc.line_index();
-    let line = index.line_of(offset);
-    let line_start = index.line_start(line);
-    let line_end = index.line_end(text, line);
-    let indent: String = text[line_start..line_end]
-        .chars()
-        .take_while(|c| *c == ' ' || *c == '\t')
-        .collect();
-    let newline = if text[line_end..].starts_with("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
-    if inside_text_node(doc, line_start) {
-        return None;
-    }
-    let edit = Edit {
-        range: TextRange::new(line_start, line_start),
-        new_text: format!("{indent}// vigil-ignore[{rule_id}]: <justification>{newline}"),
-    };
-    let check = Fix {
-        index: 0,
-        title: String::new(),
-        applicability: Applicability::Safe,
-        edits: vec![edit.clone()],
-    };
-    verify_fix(doc, &check).ok().map(|_| edit)
-}
-
-/// Whether `offset` lies strictly inside a node whose text is not code.
-fn inside_text_node(doc: &Document, offset: usize) -> bool {
-    let root = doc.tree().root_node();
-    let mut node = root.descendant_for_byte_range(offset, offset);
-    while let Some(n) = node {
-        let kind = n.kind();
-        let textual = kind.contains("string")
-            || kind.contains("template")
-            || kind.starts_with("jsx")
-            || kind == "comment";
-        if textual && n.start_byte() < offset && offset < n.end_byte() {
-            return true;
-        }
-        node = n.parent();
-    }
-    false
 }
 
 /// `source.fixAll.vigil`: every safe fix, iterated until none applies. None when there
@@ -242,7 +203,6 @@ fn minimal_edit(old: &str, new: &str) -> Option<Edit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Language;
 
     #[test]
     fn minimal_edit_reproduces_the_new_text() {
@@ -259,22 +219,5 @@ mod tests {
             assert_eq!(out, new);
         }
         assert!(minimal_edit("same", "same").is_none());
-    }
-
-    #[test]
-    fn suppression_keeps_indentation_and_skips_strings() {
-        let doc = Document::new(
-            Language::JavaScript,
-            "function f() {\r\n\t  eval(x);\r\n  const s = `a\n  eval(y)`;\n}\n",
-        );
-        let at = doc.text().find("eval(x)").unwrap();
-        let e = suppression_edit(&doc, at, "js/eval").unwrap();
-        assert_eq!(
-            e.new_text,
-            "\t  // vigil-ignore[js/eval]: <justification>\r\n"
-        );
-        assert_eq!(e.range.start, doc.text().find("\t  eval").unwrap());
-        let inside = doc.text().find("eval(y)").unwrap();
-        assert!(suppression_edit(&doc, inside, "js/eval").is_none());
     }
 }

@@ -16,7 +16,8 @@
 //!   "debounceMs": 25,
 //!   "maxFileSize": 1048576,
 //!   "extraRuleDirs": ["/abs/path/to/org-rules"],
-//!   "baseline": ".vigil-baseline.json"
+//!   "baseline": ".vigil-baseline.json",
+//!   "suppressions": { "honourOtherTools": true }
 //! }
 //! ```
 
@@ -124,6 +125,7 @@ pub fn parse_settings(value: &Value) -> (Settings, Vec<String>) {
                     "vigil.baseline must be the path of a baseline file, got {value}"
                 )),
             },
+            "suppressions" => parse_suppressions(value, &mut settings.filter, &mut problems),
             // Client-side settings that editors keep in the same section.
             "trace" | "server" | "enable" => {}
             other => problems.push(format!("unknown setting vigil.{other}")),
@@ -151,6 +153,25 @@ fn parse_rules(value: &Value, filter: &mut RuleFilter, problems: &mut Vec<String
             },
             "severity" => parse_severity_overrides(value, &mut filter.severity_overrides, problems),
             other => problems.push(format!("unknown setting vigil.rules.{other}")),
+        }
+    }
+}
+
+fn parse_suppressions(value: &Value, filter: &mut RuleFilter, problems: &mut Vec<String>) {
+    let Value::Object(obj) = value else {
+        problems.push(format!(
+            "vigil.suppressions must be an object, got {}",
+            kind(value)
+        ));
+        return;
+    };
+    for (key, value) in obj {
+        match (key.as_str(), value) {
+            ("honourOtherTools", Value::Bool(on)) => filter.no_foreign_suppressions = !on,
+            ("honourOtherTools", _) => problems.push(format!(
+                "vigil.suppressions.honourOtherTools must be true or false, got {value}"
+            )),
+            (other, _) => problems.push(format!("unknown setting vigil.suppressions.{other}")),
         }
     }
 }
@@ -357,6 +378,7 @@ mod tests {
             "minSeverity": "medium",
             "debounceMs": 0,
             "maxFileSize": 10,
+            "suppressions": {"honourOtherTools": false},
             "trace": {"server": "verbose"}
         }));
         assert!(problems.is_empty(), "{problems:?}");
@@ -370,6 +392,8 @@ mod tests {
         assert_eq!(s.filter.min_severity, Some(Severity::Medium));
         assert_eq!(s.debounce, Duration::ZERO);
         assert_eq!(s.max_file_size, 10);
+        assert!(s.filter.no_foreign_suppressions);
+        assert!(!Settings::default().filter.no_foreign_suppressions);
     }
 
     #[test]
@@ -379,9 +403,11 @@ mod tests {
             "debounceMs": -3,
             "maxFileSize": "big",
             "rules": {"select": "js", "severity": {"js/weak-hash": "extreme"}},
-            "colour": true
+            "colour": true,
+            "suppressions": {"honourOtherTools": "yes", "other": 1}
         }));
-        assert_eq!(problems.len(), 6, "{problems:?}");
+        assert_eq!(problems.len(), 8, "{problems:?}");
+        assert!(!s.filter.no_foreign_suppressions);
         let d = Settings::default();
         assert_eq!(s.filter.min_confidence, d.filter.min_confidence);
         assert_eq!(s.debounce, d.debounce);

@@ -192,6 +192,11 @@ fn render_summary(s: &Summary, report: &Report, out: &mut String) {
     } else {
         String::new()
     };
+    let skipped = if s.suppressed > 0 {
+        format!("{skipped}, {} suppressed", s.suppressed)
+    } else {
+        skipped
+    };
     if s.fixed > 0 {
         let files = report
             .fixed
@@ -333,6 +338,7 @@ mod tests {
             line_index: crate::engine::LineIndex::new(text),
             findings: vec![],
             fingerprints: vec![],
+            suppressed: vec![],
             warnings: vec![],
         };
         let finding = Finding {

@@ -21,13 +21,19 @@
 //!       "edits": [{ "start": {..}, "end": {..}, "byte_range": {..}, "new_text": "sha256" }]
 //!     }]
 //!   }],
+//!   "suppressed": [{                       // findings silenced by a suppression comment:
+//!     ...same fields as a finding...,      // not in `findings`, not counted there
+//!     "suppression": { "kind": "vigil|gosec|semgrep|eslint",   // whose marker
+//!                      "justification": "why it is safe" | null,
+//!                      "line": 2 }         // 1-based line of the marker
+//!   }],
 //!   "skipped": [{ "path": "...", "reason": "binary file" }],
 //!   "warnings": [{ "path": "...", "message": "syntax error at line 3; ..." }],
 //!   "fixed": [{ "path": "...", "line": 3, "rule_id": "...", "title": "..." }],
 //!   "rejected_fixes": [{ "path": "...", "line": 3, "rule_id": "...", "title": "...", "reason": "..." }],
 //!   "summary": { "files_scanned": 12, "files_skipped": 0, "files_with_findings": 2,
 //!                "findings": 3, "by_severity": { "critical": 0, "high": 1, "medium": 2, "low": 0 },
-//!                "fixable": 1, "fixable_unsafe": 1, "fixed": 0,
+//!                "fixable": 1, "fixable_unsafe": 1, "fixed": 0, "suppressed": 0,
 //!                "baseline": { "hidden": 12, "fixed": 1 } }  // only with a baseline
 //! }
 //! ```
@@ -47,6 +53,7 @@ struct JsonReport {
     version: u32,
     tool: Tool,
     findings: Vec<JsonFinding>,
+    suppressed: Vec<JsonSuppressed>,
     skipped: Vec<JsonSkipped>,
     warnings: Vec<JsonWarning>,
     fixed: Vec<JsonFixed>,
@@ -77,6 +84,20 @@ struct JsonFinding {
     #[serde(skip_serializing_if = "Option::is_none")]
     fingerprint: Option<String>,
     fixes: Vec<JsonFix>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppressed {
+    #[serde(flatten)]
+    finding: JsonFinding,
+    suppression: JsonSuppression,
+}
+
+#[derive(Serialize)]
+struct JsonSuppression {
+    kind: &'static str,
+    justification: Option<String>,
+    line: usize,
 }
 
 #[derive(Serialize)]
@@ -139,6 +160,7 @@ struct JsonSummary {
     fixable: usize,
     fixable_unsafe: usize,
     fixed: usize,
+    suppressed: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<JsonBaseline>,
 }
@@ -157,7 +179,9 @@ fn pos(file: &ScannedFile, offset: usize) -> JsonPosition {
     }
 }
 
-fn finding(file: &ScannedFile, i: usize, f: &Finding) -> JsonFinding {
+/// `i` is the finding's index in `file.findings`, for its fingerprint; `None` for a
+/// suppressed finding, which has none.
+fn finding(file: &ScannedFile, i: Option<usize>, f: &Finding) -> JsonFinding {
     JsonFinding {
         rule_id: f.rule.id.clone(),
         title: f.rule.title.clone(),
@@ -171,7 +195,9 @@ fn finding(file: &ScannedFile, i: usize, f: &Finding) -> JsonFinding {
         byte_range: f.range,
         message: f.message.clone(),
         help_uri: f.rule.help_uri(),
-        fingerprint: file.fingerprints.get(i).map(|fp| fp.to_string()),
+        fingerprint: i
+            .and_then(|i| file.fingerprints.get(i))
+            .map(|fp| fp.to_string()),
         fixes: f
             .fixes
             .iter()
@@ -216,7 +242,21 @@ pub fn render(report: &Report, out: &mut String) {
                 file.findings
                     .iter()
                     .enumerate()
-                    .map(move |(i, f)| finding(file, i, f))
+                    .map(move |(i, f)| finding(file, Some(i), f))
+            })
+            .collect(),
+        suppressed: report
+            .files
+            .iter()
+            .flat_map(|file| {
+                file.suppressed.iter().map(move |s| JsonSuppressed {
+                    finding: finding(file, None, &s.finding),
+                    suppression: JsonSuppression {
+                        kind: s.suppression.tool,
+                        justification: s.suppression.justification.clone(),
+                        line: pos(file, s.suppression.marker.start).line,
+                    },
+                })
             })
             .collect(),
         skipped: report
@@ -267,6 +307,7 @@ pub fn render(report: &Report, out: &mut String) {
             fixable: s.fixable,
             fixable_unsafe: s.fixable_unsafe,
             fixed: s.fixed,
+            suppressed: s.suppressed,
             baseline: report.baseline.map(|b| JsonBaseline {
                 hidden: b.hidden,
                 fixed: b.fixed,

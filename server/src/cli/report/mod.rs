@@ -88,6 +88,8 @@ pub struct Summary {
     pub fixable: usize,
     pub fixable_unsafe: usize,
     pub fixed: usize,
+    /// Findings silenced by suppression comments (not in `findings`).
+    pub suppressed: usize,
 }
 
 pub const SEVERITIES: [Severity; 4] = [
@@ -109,6 +111,7 @@ impl Summary {
             if !file.findings.is_empty() {
                 s.files_with_findings += 1;
             }
+            s.suppressed += file.suppressed.len();
             for f in &file.findings {
                 s.findings += 1;
                 s.by_severity[severity_index(f.severity)] += 1;

@@ -1,6 +1,10 @@
 //! `--format sarif`: SARIF 2.1.0, as read by GitHub code scanning and other
 //! dashboards.
 //!
+//! Findings silenced by a suppression comment are results too, with
+//! `suppressions: [{"kind": "inSource", "justification": ...}]` (SARIF 2.1.0 §3.35),
+//! so dashboards show them as suppressed rather than not at all.
+//!
 //! Every rule of the set is listed in `tool.driver.rules` (also those without results,
 //! so dashboards can show what was checked). Artifact URIs are relative to the working
 //! directory, given as the `%SRCROOT%` base; files outside it get absolute `file://`
@@ -17,7 +21,9 @@ use serde_json::{Value, json};
 
 use super::{Report, position};
 use crate::cli::scan::ScannedFile;
-use crate::engine::{Confidence, FINGERPRINT_VERSION, Finding, Rule, Severity, TextRange};
+use crate::engine::{
+    Confidence, FINGERPRINT_VERSION, Finding, Rule, Severity, Suppression, TextRange,
+};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT: &str = "%SRCROOT%";
@@ -239,6 +245,15 @@ fn result(file: &ScannedFile, f: &Finding, rule_index: Option<usize>, root: &Pat
     value
 }
 
+/// SARIF 2.1.0 §3.35: a suppression written in the source, with its reason.
+fn in_source_suppression(s: &Suppression) -> Value {
+    let mut value = json!({ "kind": "inSource", "properties": { "marker": s.tool } });
+    if let Some(why) = &s.justification {
+        value["justification"] = json!(why);
+    }
+    json!([value])
+}
+
 pub fn render(report: &Report, out: &mut String) {
     let rules: Vec<Value> = report
         .rules
@@ -250,7 +265,7 @@ pub fn render(report: &Report, out: &mut String) {
         .files
         .iter()
         .flat_map(|file| {
-            file.findings.iter().enumerate().map(move |(i, f)| {
+            let reported = file.findings.iter().enumerate().map(move |(i, f)| {
                 let mut value = result(file, f, report.rules.index_of(&f.rule.id), report.root);
                 if let Some(fp) = file.fingerprints.get(i) {
                     value["partialFingerprints"] = json!({ FINGERPRINT_VERSION: fp.as_str() });
@@ -259,7 +274,18 @@ pub fn render(report: &Report, out: &mut String) {
                     value["baselineState"] = json!("new");
                 }
                 value
-            })
+            });
+            let suppressed = file.suppressed.iter().map(move |s| {
+                let mut value = result(
+                    file,
+                    &s.finding,
+                    report.rules.index_of(&s.finding.rule.id),
+                    report.root,
+                );
+                value["suppressions"] = in_source_suppression(&s.suppression);
+                value
+            });
+            reported.chain(suppressed)
         })
         .collect();
     let notification = |path: &Path, text: String| {

@@ -10,9 +10,11 @@ use regex::{Regex, RegexBuilder};
 use tree_sitter::Query;
 
 use super::model::{ConstraintSpec, RuleFile};
-use super::{Constraint, Rule, RuleOrigin, RuleSet};
+use super::{Alias, Constraint, ForeignTool, Rule, RuleOrigin, RuleSet};
 use crate::engine::fix::template::Template;
 use crate::engine::language::Language;
+use crate::engine::language::RuleLanguage;
+use crate::engine::suppress::META_PREFIX;
 
 /// The text of one rule file and where it came from.
 #[derive(Debug, Clone)]
@@ -173,6 +175,12 @@ pub fn parse_rule(source: &RuleSource) -> Result<Rule, RuleError> {
     })?;
     let id_span = find_key(&source.text, "id");
     let id_ok = Regex::new(r"^[a-z][a-z0-9]*/[a-z0-9][a-z0-9-]*$").expect("static regex");
+    if file.id.starts_with(META_PREFIX) {
+        return Err(ctx.err_at(
+            id_span,
+            format!("rule ids starting with `{META_PREFIX}` are reserved for Vigil's own checks"),
+        ));
+    }
     if !id_ok.is_match(&file.id) {
         return Err(ctx.err_at(
             id_span,
@@ -363,6 +371,13 @@ pub fn parse_rule(source: &RuleSource) -> Result<Rule, RuleError> {
         }
     }
 
+    let aliases = file
+        .aliases
+        .iter()
+        .map(|a| parse_alias(a, file.language))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|m| ctx.err_at(find_key(&source.text, "aliases"), m))?;
+
     Ok(Rule {
         id: file.id,
         title: file.title,
@@ -375,6 +390,7 @@ pub fn parse_rule(source: &RuleSource) -> Result<Rule, RuleError> {
         message: file.message,
         explanation: file.explanation,
         references: file.references,
+        aliases,
         origin: source.origin.clone(),
         fixes: file.fixes.into_iter().map(|f| f.into_inner()).collect(),
         bad: file.bad,
@@ -384,6 +400,65 @@ pub fn parse_rule(source: &RuleSource) -> Result<Rule, RuleError> {
         constraints,
         fix_when,
         pattern_counts,
+    })
+}
+
+/// Parses one `aliases` entry, `tool:id`, checking the id has the tool's form and the
+/// tool analyses the rule's language.
+fn parse_alias(text: &str, language: RuleLanguage) -> Result<Alias, String> {
+    let Some((tool, id)) = text.split_once(':') else {
+        return Err(format!(
+            "alias `{text}` must look like `tool:id`, e.g. `gosec:G401`"
+        ));
+    };
+    let tool = ForeignTool::ALL
+        .into_iter()
+        .find(|t| t.name() == tool)
+        .ok_or_else(|| {
+            format!("alias `{text}`: unknown tool `{tool}` (known: gosec, semgrep, eslint)")
+        })?;
+    let (form, pattern, languages): (&str, &str, &[RuleLanguage]) = match tool {
+        ForeignTool::Gosec => (
+            "G followed by three digits",
+            r"^G[0-9]{3}$",
+            &[RuleLanguage::Go],
+        ),
+        ForeignTool::Eslint => (
+            "an ESLint rule name such as `security/detect-child-process`",
+            r"^(@[a-z0-9-]+/)?[a-z0-9-]+/[A-Za-z0-9-]+$|^[a-z][a-z0-9-]*$",
+            &[
+                RuleLanguage::JavaScript,
+                RuleLanguage::TypeScript,
+                RuleLanguage::Jsx,
+            ],
+        ),
+        ForeignTool::Semgrep => (
+            "a semgrep rule id (letters, digits, `.`, `-`, `_`)",
+            r"^[A-Za-z0-9_.-]+$",
+            &[
+                RuleLanguage::JavaScript,
+                RuleLanguage::TypeScript,
+                RuleLanguage::Jsx,
+                RuleLanguage::Go,
+            ],
+        ),
+    };
+    if !Regex::new(pattern).expect("static regex").is_match(id) {
+        return Err(format!(
+            "alias `{text}`: the {} id must be {form}",
+            tool.name()
+        ));
+    }
+    if !languages.contains(&language) {
+        return Err(format!(
+            "alias `{text}`: {} does not analyse {} code",
+            tool.name(),
+            language.name()
+        ));
+    }
+    Ok(Alias {
+        tool,
+        id: id.to_string(),
     })
 }
 
@@ -495,4 +570,57 @@ fn has_other_capture_condition(spec: &ConstraintSpec) -> bool {
         || spec.not_inside.is_some()
         || spec.min_entropy.is_some()
         || spec.min_length.is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(id: &str, language: &str, aliases: &str) -> Result<Rule, RuleError> {
+        parse_rule(&RuleSource {
+            origin: RuleOrigin::File("t.toml".into()),
+            text: format!(
+                "id = \"{id}\"\ntitle = \"t\"\nlanguage = \"{language}\"\nseverity = \"low\"\nconfidence = \"high\"\ncwe = [1]\nowasp = []\naliases = {aliases}\nmessage = \"m\"\nexplanation = \"e\"\nquery = \"(comment) @finding\"\n"
+            ),
+        })
+    }
+
+    #[test]
+    fn aliases_are_parsed_and_validated() {
+        let rule = load("go/x", "go", r#"["gosec:G401", "semgrep:go.a.b"]"#).unwrap();
+        assert_eq!(
+            rule.aliases
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>(),
+            ["gosec:G401", "semgrep:go.a.b"]
+        );
+        assert!(rule.aliases[1].named_by(ForeignTool::Semgrep, "b"));
+        assert!(!rule.aliases[1].named_by(ForeignTool::Semgrep, "a.b.c"));
+        for (language, aliases, reason) in [
+            ("go", r#"["G401"]"#, "must look like `tool:id`"),
+            ("go", r#"["bandit:B303"]"#, "unknown tool `bandit`"),
+            ("go", r#"["gosec:401"]"#, "G followed by three digits"),
+            (
+                "javascript",
+                r#"["gosec:G401"]"#,
+                "gosec does not analyse javascript",
+            ),
+            (
+                "go",
+                r#"["eslint:security/detect-new-buffer"]"#,
+                "eslint does not analyse go",
+            ),
+        ] {
+            let err = load("go/x", language, aliases).unwrap_err();
+            assert!(err.message.contains(reason), "{aliases}: {err}");
+            assert_eq!(err.line, 8, "points at the aliases key: {err}");
+        }
+    }
+
+    #[test]
+    fn the_vigil_prefix_is_reserved() {
+        let err = load("vigil/mine", "go", "[]").unwrap_err();
+        assert!(err.message.contains("reserved"), "{err}");
+    }
 }

@@ -47,6 +47,8 @@ pub struct Rule {
     pub message: String,
     pub explanation: String,
     pub references: Vec<String>,
+    /// The same check in other tools, whose suppression markers also apply.
+    pub aliases: Vec<Alias>,
     pub origin: RuleOrigin,
     pub fixes: Vec<FixSpec>,
     pub bad: Vec<BadExample>,
@@ -71,6 +73,61 @@ impl Rule {
     /// The rule's documentation page, as linked from editors and SARIF.
     pub fn help_uri(&self) -> String {
         format!("https://vigil.dev/rules/{}", self.id)
+    }
+}
+
+/// Another tool whose inline suppression markers Vigil can honour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ForeignTool {
+    /// `// #nosec G401 -- why` (Go).
+    Gosec,
+    /// `// nosemgrep: rule-id`.
+    Semgrep,
+    /// `// eslint-disable-next-line plugin/rule -- why`, `// eslint-disable-line ...`.
+    Eslint,
+}
+
+impl ForeignTool {
+    pub const ALL: [ForeignTool; 3] = [
+        ForeignTool::Gosec,
+        ForeignTool::Semgrep,
+        ForeignTool::Eslint,
+    ];
+
+    /// The prefix used in a rule's `aliases` (`gosec:G401`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ForeignTool::Gosec => "gosec",
+            ForeignTool::Semgrep => "semgrep",
+            ForeignTool::Eslint => "eslint",
+        }
+    }
+}
+
+/// One of a rule's `aliases`: the id of the equivalent check in another tool.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Alias {
+    pub tool: ForeignTool,
+    pub id: String,
+}
+
+impl Alias {
+    /// Whether a marker naming `id` for this alias's tool means this alias. Semgrep
+    /// markers may name a rule by the last part of its dotted id, as semgrep allows.
+    pub fn named_by(&self, tool: ForeignTool, id: &str) -> bool {
+        self.tool == tool
+            && (self.id == id
+                || (tool == ForeignTool::Semgrep
+                    && self
+                        .id
+                        .strip_suffix(id)
+                        .is_some_and(|head| head.ends_with('.'))))
+    }
+}
+
+impl std::fmt::Display for Alias {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.tool.name(), self.id)
     }
 }
 
@@ -150,8 +207,12 @@ impl RuleSet {
         })
     }
 
-    /// Builds a set from already validated rules; used by [`load::load_rules`].
-    pub(crate) fn from_rules(rules: Vec<Arc<Rule>>) -> Result<RuleSet, (usize, String)> {
+    /// Builds a set from already validated rules; used by [`load::load_rules`]. Vigil's
+    /// own suppression checks ([`crate::engine::suppress::meta`]) are added at the end.
+    pub(crate) fn from_rules(mut rules: Vec<Arc<Rule>>) -> Result<RuleSet, (usize, String)> {
+        // Loaded rules cannot take these ids (the loader reserves the prefix).
+        rules.retain(|r| !crate::engine::suppress::is_meta(r));
+        rules.extend(crate::engine::suppress::meta::meta_rules());
         let mut by_id = HashMap::new();
         for (i, r) in rules.iter().enumerate() {
             by_id.insert(r.id.clone(), i);

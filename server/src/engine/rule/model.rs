@@ -112,6 +112,11 @@ pub struct RuleFile {
     pub explanation: String,
     #[serde(default)]
     pub references: Vec<String>,
+    /// The same check in other tools, as `tool:id` (`gosec:G401`,
+    /// `eslint:security/detect-child-process`, `semgrep:<rule id>`): their inline
+    /// suppression markers then suppress this rule too (see `engine::suppress`).
+    #[serde(default)]
+    pub aliases: Vec<String>,
     /// A tree-sitter query; the capture named by `report` is the flagged range.
     pub query: Spanned<String>,
     #[serde(default = "default_report")]
