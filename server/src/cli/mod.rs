@@ -4,8 +4,10 @@
 
 pub mod check;
 pub mod fixing;
+pub mod policies;
 pub mod report;
 pub mod rules;
+pub mod rules_test;
 pub mod scan;
 pub mod suggest;
 pub mod walk;

@@ -8,7 +8,8 @@ use rayon::prelude::*;
 
 use super::walk::{Candidate, Skipped, io_reason};
 use crate::engine::fix::apply::verify_fix;
-use crate::engine::{Document, Finding, Language, LineIndex, RuleFilter, RuleSet, analyze};
+use crate::engine::{Document, Finding, Language, LineIndex, analyze};
+use crate::project::FilePolicy;
 
 /// Default for `--max-file-size`: larger files are almost always generated or bundled.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
@@ -28,6 +29,8 @@ pub struct ScannedFile {
     pub findings: Vec<Finding>,
     /// The engine's non-fatal warnings (limits hit).
     pub warnings: Vec<String>,
+    /// The rules and filter the file was analysed with (its project's).
+    pub policy: Arc<FilePolicy>,
 }
 
 #[derive(Debug)]
@@ -66,11 +69,10 @@ pub fn analyze_text(
     path: PathBuf,
     language: Language,
     text: String,
-    rules: &RuleSet,
-    filter: &RuleFilter,
+    policy: &Arc<FilePolicy>,
 ) -> ScannedFile {
     let doc = Document::new(language, text);
-    let analysis = analyze(&doc, rules, filter);
+    let analysis = analyze(&doc, policy.rules.get(), &policy.filter);
     let findings = analysis
         .findings
         .into_iter()
@@ -93,6 +95,7 @@ pub fn analyze_text(
         text: Arc::from(doc.text()),
         findings,
         warnings,
+        policy: policy.clone(),
     }
 }
 
@@ -119,19 +122,13 @@ fn first_syntax_error(tree: &tree_sitter::Tree) -> Option<usize> {
     }
 }
 
-pub fn scan_file(
-    candidate: &Candidate,
-    rules: &RuleSet,
-    filter: &RuleFilter,
-    max_size: u64,
-) -> Outcome {
+pub fn scan_file(candidate: &Candidate, policy: &Arc<FilePolicy>, max_size: u64) -> Outcome {
     match read_source(&candidate.path, max_size) {
         Ok(text) => Outcome::Scanned(analyze_text(
             candidate.path.clone(),
             candidate.language,
             text,
-            rules,
-            filter,
+            policy,
         )),
         Err(reason) => Outcome::Skipped(Skipped {
             path: candidate.path.clone(),
@@ -140,19 +137,20 @@ pub fn scan_file(
     }
 }
 
-/// Scans all candidates on the rayon pool; results keep the candidates' order.
+/// Scans all candidates on the rayon pool, each with its policy (`policies` is
+/// parallel to `candidates`); results keep the candidates' order.
 /// `tick` is called once per finished file (for a progress bar).
 pub fn scan_all(
     candidates: &[Candidate],
-    rules: &RuleSet,
-    filter: &RuleFilter,
+    policies: &[Arc<FilePolicy>],
     max_size: u64,
     tick: impl Fn() + Sync,
 ) -> (Vec<ScannedFile>, Vec<Skipped>) {
     let outcomes: Vec<Outcome> = candidates
         .par_iter()
-        .map(|c| {
-            let outcome = scan_file(c, rules, filter, max_size);
+        .zip(policies)
+        .map(|(c, policy)| {
+            let outcome = scan_file(c, policy, max_size);
             tick();
             outcome
         })

@@ -306,6 +306,7 @@ mod tests {
             line_index: crate::engine::LineIndex::new(text),
             findings: vec![],
             warnings: vec![],
+            policy: std::sync::Arc::new(crate::project::FilePolicy::builtin(Default::default())),
         };
         let finding = Finding {
             rule,
