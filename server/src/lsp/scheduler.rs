@@ -16,6 +16,7 @@ use super::documents::Content;
 use super::state::{Config, State};
 use super::test_hooks;
 use crate::engine::{Document, Finding, Language, PositionEncoding, analyze};
+use crate::project::FilePolicy;
 
 /// The result of analysing one generation of a document.
 #[derive(Debug)]
@@ -96,6 +97,12 @@ pub fn schedule(state: &Arc<State>, uri: Uri, generation: u64) {
             return;
         };
         let config = state.config();
+        let policy = state.projects.policy(&uri).unwrap_or_else(|| {
+            Arc::new(FilePolicy {
+                rules: config.rules.clone(),
+                filter: config.settings.filter.clone(),
+            })
+        });
         let Some((content, language, version)) = state.docs.get(&uri).and_then(|d| {
             (d.generation == generation).then(|| (d.content.clone(), d.language, d.version))
         }) else {
@@ -103,8 +110,9 @@ pub fn schedule(state: &Arc<State>, uri: Uri, generation: u64) {
         };
         let enc = state.encoding();
         let started = Instant::now();
-        let task =
-            tokio::task::spawn_blocking(move || analyse(content, language, version, &config, enc));
+        let task = tokio::task::spawn_blocking(move || {
+            analyse(content, language, version, &config, &policy, enc)
+        });
         let result = match task.await {
             Ok(result) => result,
             Err(e) => Err(format!("analysis task failed: {e}")),
@@ -164,10 +172,11 @@ fn analyse(
     language: Language,
     version: i32,
     config: &Config,
+    policy: &FilePolicy,
     enc: PositionEncoding,
 ) -> Result<Analyzed, String> {
     catch_unwind(AssertUnwindSafe(|| {
-        analyse_unguarded(content, language, version, config, enc)
+        analyse_unguarded(content, language, version, config, policy, enc)
     }))
     .map_err(|payload| {
         let message = payload
@@ -184,6 +193,7 @@ fn analyse_unguarded(
     language: Language,
     version: i32,
     config: &Config,
+    policy: &FilePolicy,
     enc: PositionEncoding,
 ) -> Analyzed {
     let settings: &Settings = &config.settings;
@@ -201,7 +211,7 @@ fn analyse_unguarded(
         Content::Text { text, .. } => Document::new(language, text),
     };
     test_hooks::before_analysis(doc.text());
-    let analysis = analyze(&doc, config.rules.get(), &settings.filter);
+    let analysis = analyze(&doc, policy.rules.get(), &policy.filter);
     for w in &analysis.warnings {
         tracing::warn!("{w}");
     }

@@ -10,6 +10,7 @@ use tower_lsp_server::ls_types::Uri;
 
 use super::config::{Rules, Settings};
 use super::documents::DocumentStore;
+use super::projects::Projects;
 use super::scheduler::Publish;
 use crate::engine::PositionEncoding;
 
@@ -34,10 +35,15 @@ pub struct Session {
     pub root: Option<PathBuf>,
     /// Settings from `initializationOptions`, the base of every reload.
     pub init_settings: serde_json::Value,
+    /// Every workspace folder: the search for `vigil.toml` stops at a document's.
+    pub folders: Vec<PathBuf>,
+    /// The client lets us register file watchers (`**/vigil.toml`, rule files).
+    pub dynamic_watched_files: bool,
 }
 
 pub struct State {
     pub docs: DocumentStore,
+    pub projects: Projects,
     config: RwLock<Arc<Config>>,
     session: OnceLock<Session>,
     generations: AtomicU64,
@@ -53,6 +59,7 @@ impl State {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
         State {
             docs: DocumentStore::default(),
+            projects: Projects::default(),
             config: RwLock::new(Arc::new(Config {
                 settings: Settings::default(),
                 rules: Rules::Builtin,
