@@ -85,11 +85,12 @@ impl Projects {
     /// directories not yet seen) and computes its policy. Returns problems to show.
     pub fn open(&self, uri: &Uri, config: &Config, editor_dirs: &[PathBuf]) -> Vec<String> {
         let mut problems = Vec::new();
-        let Some(path) = uri.to_file_path().and_then(|p| resolve(&p)) else {
-            self.policies
-                .insert(uri.clone(), Arc::new(editor_policy(config)));
-            return problems;
-        };
+        // A document that is not a file on disk (or in a directory that does not
+        // exist) has no project: the editor settings apply, also after reloads.
+        let path = uri
+            .to_file_path()
+            .and_then(|p| resolve(&p))
+            .unwrap_or_default();
         let mut index = self.lock();
         if let Some(folder) = folder_of(&index.folders, &path) {
             let dirs: Vec<PathBuf> = path
