@@ -19,7 +19,7 @@ const JS_WEAK: &str = "const crypto = require('crypto');\nconst d = crypto.creat
 const GO_MAIN: &str = "package main\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n)\n\nfunc main() {\n\thttp.Get(\"https://example.com\")\n\tfmt.Println(\"done\")\n}\n";
 
 /// A second organisation rule, added while the server runs.
-const NO_PRINTLN_RULE: &str = r##"
+const NO_PRINTLN_RULE: &str = r###"
 id = "acme/no-println"
 title = "Println in services"
 language = "go"
@@ -34,10 +34,13 @@ query = """
   function: (selector_expression operand: (identifier) @pkg field: (field_identifier) @fn)
   (#eq? @pkg "fmt") (#eq? @fn "Println")) @finding
 """
-"##;
+"###;
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn uri(path: &Path) -> String {
@@ -117,7 +120,12 @@ fn registered_globs(c: &LspClient) -> Vec<Vec<String>> {
     c.history
         .iter()
         .filter(|m| m["method"] == "client/registerCapability")
-        .flat_map(|m| m["params"]["registrations"].as_array().cloned().unwrap_or_default())
+        .flat_map(|m| {
+            m["params"]["registrations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
         .filter(|r| r["method"] == "workspace/didChangeWatchedFiles")
         .map(|r| {
             r["registerOptions"]["watchers"]
@@ -152,7 +160,10 @@ fn edited_vigil_toml_is_picked_up_and_an_invalid_one_keeps_the_last_good() {
     );
 
     // The project turns the rule off: the open document is analysed again.
-    write(&config, "select = [\"js/weak-hash\"]\nignore = [\"js/weak-hash\"]\n");
+    write(
+        &config,
+        "select = [\"js/weak-hash\"]\nignore = [\"js/weak-hash\"]\n",
+    );
     files_changed(&mut c, &[(&config, 2)]);
     assert!(c.published(&app_uri, 1).is_empty());
 
@@ -166,16 +177,27 @@ fn edited_vigil_toml_is_picked_up_and_an_invalid_one_keeps_the_last_good() {
         "{message}"
     );
     c.change(&app_uri, 2, vec![json!({"text": JS_WEAK})]);
-    assert!(c.published(&app_uri, 2).is_empty(), "still the last good config");
+    assert!(
+        c.published(&app_uri, 2).is_empty(),
+        "still the last good config"
+    );
 
     // Open in the editor, the broken file carries the error itself.
     let config_uri = uri(&config);
     c.open(&config_uri, "toml", 1, broken);
     let diags = c.published(&config_uri, 1);
     assert_eq!(diags.len(), 1, "{diags:?}");
-    assert_eq!(diags[0]["range"]["start"], json!({"line": 1, "character": 0}));
+    assert_eq!(
+        diags[0]["range"]["start"],
+        json!({"line": 1, "character": 0})
+    );
     assert_eq!(diags[0]["severity"], 1);
-    assert!(diags[0]["message"].as_str().unwrap().contains("unknown field `ignroe`"));
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `ignroe`")
+    );
     // Fixing it in the editor clears the diagnostic as the user types.
     c.change(
         &config_uri,
@@ -218,7 +240,9 @@ fn organisation_rules_are_hot_reloaded_and_a_broken_file_is_reported() {
     c.drain_for(Duration::from_millis(200));
     let rule_glob = format!("{}/**/*.toml", rules.display());
     assert!(
-        registered_globs(&c).last().is_some_and(|g| g.contains(&rule_glob)),
+        registered_globs(&c)
+            .last()
+            .is_some_and(|g| g.contains(&rule_glob)),
         "the project's rule directory is watched: {:?}",
         registered_globs(&c)
     );
@@ -245,8 +269,16 @@ fn organisation_rules_are_hot_reloaded_and_a_broken_file_is_reported() {
     c.open(&second_uri, "toml", 1, &broken);
     let diags = c.published(&second_uri, 1);
     assert_eq!(diags.len(), 1, "{diags:?}");
-    assert_eq!(diags[0]["range"]["start"], json!({"line": 3, "character": 11}));
-    assert!(diags[0]["message"].as_str().unwrap().contains("unknown variant `cobol`"));
+    assert_eq!(
+        diags[0]["range"]["start"],
+        json!({"line": 3, "character": 11})
+    );
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown variant `cobol`")
+    );
     c.change(&second_uri, 2, vec![json!({"text": NO_PRINTLN_RULE})]);
     assert!(c.published(&second_uri, 2).is_empty());
     assert!(c.shutdown_and_exit().success());
@@ -258,7 +290,10 @@ fn pulling_clients_get_rule_file_diagnostics_and_project_policies() {
     let rules = root.join("rules");
     let broken = NO_PRINTLN_RULE.replace("(#eq? @pkg \"fmt\")", "(#eq? @nope \"fmt\")");
     write(&rules.join("no-println.toml"), &broken);
-    write(&root.join("vigil.toml"), "extra-rule-dirs = [\"rules\"]\n\n[[overrides]]\npaths = [\"tests\"]\nignore = [\"js/weak-hash\"]\n");
+    write(
+        &root.join("vigil.toml"),
+        "extra-rule-dirs = [\"rules\"]\n\n[[overrides]]\npaths = [\"tests\"]\nignore = [\"js/weak-hash\"]\n",
+    );
     let app = root.join("src/app.js");
     let test = root.join("tests/app.test.js");
     write(&app, JS_WEAK);
@@ -268,7 +303,10 @@ fn pulling_clients_get_rule_file_diagnostics_and_project_policies() {
     c.open(&uri(&app), "javascript", 1, JS_WEAK);
     c.open(&uri(&test), "javascript", 1, JS_WEAK);
     assert_eq!(codes(&c.pull(&uri(&app)).unwrap()), ["js/weak-hash"]);
-    assert!(c.pull(&uri(&test)).unwrap().is_empty(), "the override covers tests/");
+    assert!(
+        c.pull(&uri(&test)).unwrap().is_empty(),
+        "the override covers tests/"
+    );
     let message = shown_message(&mut c, "no-println.toml:");
     assert!(message.contains("rule not loaded"), "{message}");
 
@@ -276,6 +314,19 @@ fn pulling_clients_get_rule_file_diagnostics_and_project_policies() {
     c.open(&rule_uri, "toml", 1, &broken);
     let diags = c.pull(&rule_uri).unwrap();
     assert_eq!(diags.len(), 1, "{diags:?}");
-    assert!(diags[0]["message"].as_str().unwrap().contains("@nope"), "{diags:?}");
+    // The query's error is placed at the capture it names.
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Capture error: \"nope\""),
+        "{diags:?}"
+    );
+    let line = broken.lines().position(|l| l.contains("@nope")).unwrap();
+    let character = broken.lines().nth(line).unwrap().find("nope").unwrap();
+    assert_eq!(
+        diags[0]["range"]["start"],
+        json!({"line": line, "character": character})
+    );
     assert!(c.shutdown_and_exit().success());
 }

@@ -158,17 +158,14 @@ impl Backend {
         });
     }
 
-    /// Checks an open `vigil.toml` or rule file and sends its diagnostics (pushing
-    /// clients; pulling clients ask for them).
-    async fn check_toml_document(&self, uri: &Uri) {
+    /// The problems of an open `vigil.toml` or rule file, checked on its current
+    /// text, with the version they describe.
+    async fn toml_diagnostics(&self, uri: &Uri) -> Option<(i32, Vec<Diagnostic>)> {
         let enc = self.state.encoding();
-        let Some((kind, path, text, version)) = self
+        let (kind, path, text, version) = self
             .toml_docs
             .get(uri)
-            .map(|d| (d.kind, d.path.clone(), d.text.clone(), d.version))
-        else {
-            return;
-        };
+            .map(|d| (d.kind, d.path.clone(), d.text.clone(), d.version))?;
         let config = self.state.config();
         let editor_dirs = self.editor_rule_dirs();
         let state = self.state.clone();
@@ -181,17 +178,23 @@ impl Backend {
             ),
             TomlKind::Rule => toml_docs::check_rule_file(&path, &text, enc),
         });
-        let Ok(diagnostics) = task.await else {
+        task.await.ok().map(|d| (version, d))
+    }
+
+    /// Pushes the diagnostics of an open TOML document (pulling clients ask for them
+    /// and get them checked at that moment).
+    async fn check_toml_document(&self, uri: &Uri) {
+        if self.state.pull_mode() {
+            return;
+        }
+        let Some((version, diagnostics)) = self.toml_diagnostics(uri).await else {
             return;
         };
-        let current = match self.toml_docs.get_mut(uri) {
-            Some(mut d) if d.version == version => {
-                d.diagnostics.clone_from(&diagnostics);
-                true
-            }
-            _ => false,
-        };
-        if current && !self.state.pull_mode() {
+        let current = self
+            .toml_docs
+            .get(uri)
+            .is_some_and(|d| d.version == version);
+        if current {
             self.client
                 .publish_diagnostics(uri.clone(), diagnostics, Some(version))
                 .await;
@@ -480,7 +483,6 @@ impl LanguageServer for Backend {
                     path,
                     version: doc.version,
                     text: doc.text,
-                    diagnostics: Vec::new(),
                 },
             );
             self.check_toml_document(&uri).await;
@@ -601,13 +603,18 @@ impl LanguageServer for Backend {
         &self,
         params: DocumentDiagnosticParams,
     ) -> Result<DocumentDiagnosticReportResult> {
-        if let Some(toml) = self.toml_docs.get(&params.text_document.uri) {
+        if self.toml_docs.contains_key(&params.text_document.uri) {
+            let items = self
+                .toml_diagnostics(&params.text_document.uri)
+                .await
+                .map(|(_, d)| d)
+                .unwrap_or_default();
             return Ok(DocumentDiagnosticReportResult::Report(
                 DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
                     related_documents: None,
                     full_document_diagnostic_report: FullDocumentDiagnosticReport {
                         result_id: None,
-                        items: toml.diagnostics.clone(),
+                        items,
                     },
                 }),
             ));

@@ -30,7 +30,6 @@ pub struct TomlDocument {
     pub path: PathBuf,
     pub version: i32,
     pub text: String,
-    pub diagnostics: Vec<Diagnostic>,
 }
 
 pub type TomlDocuments = DashMap<Uri, TomlDocument>;
