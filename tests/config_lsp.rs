@@ -61,7 +61,11 @@ fn workspace() -> (TempDir, PathBuf) {
 
 /// Starts a server on `folder` for a client with `caps` that can register file
 /// watchers dynamically.
-fn start(folder: &Path, mut caps: Value) -> LspClient {
+fn start(folder: &Path, caps: Value) -> LspClient {
+    start_with(folder, caps, json!({"debounceMs": 0}))
+}
+
+fn start_with(folder: &Path, mut caps: Value, init_options: Value) -> LspClient {
     caps["workspace"]["didChangeWatchedFiles"] = json!({"dynamicRegistration": true});
     let mut c = LspClient::spawn(&[], &[]);
     let folder_uri = uri(folder);
@@ -73,7 +77,7 @@ fn start(folder: &Path, mut caps: Value) -> LspClient {
                 "rootUri": folder_uri,
                 "workspaceFolders": [{"uri": folder_uri, "name": "ws"}],
                 "capabilities": caps,
-                "initializationOptions": {"debounceMs": 0},
+                "initializationOptions": init_options,
             }),
         )
         .expect("initialize succeeds");
@@ -328,5 +332,41 @@ fn pulling_clients_get_rule_file_diagnostics_and_project_policies() {
         diags[0]["range"]["start"],
         json!({"line": line, "character": character})
     );
+    assert!(c.shutdown_and_exit().success());
+}
+
+#[test]
+fn the_project_file_wins_over_editor_settings_and_none_above_the_folder_is_used() {
+    let (_dir, outer) = workspace();
+    // Above the workspace folder: never read by the server.
+    write(&outer.join("vigil.toml"), "ignore = [\"js/weak-hash\"]\n");
+    let root = outer.join("ws");
+    write(
+        &root.join("a/vigil.toml"),
+        "select = [\"js/weak-hash\"]\n\n[severity]\n\"js/weak-hash\" = \"critical\"\n",
+    );
+    let governed = root.join("a/app.js");
+    let free = root.join("b/app.js");
+    write(&governed, JS_WEAK);
+    write(&free, JS_WEAK);
+
+    // The editor says low; the project file says critical for its files.
+    let mut c = start_with(
+        &root,
+        push_client_caps(),
+        json!({"debounceMs": 0, "rules": {"severity": {"js/weak-hash": "low"}}}),
+    );
+    c.open(&uri(&governed), "javascript", 1, JS_WEAK);
+    c.open(&uri(&free), "javascript", 1, JS_WEAK);
+    let governed_diags = c.published(&uri(&governed), 1);
+    assert_eq!(codes(&governed_diags), ["js/weak-hash"]);
+    assert_eq!(governed_diags[0]["severity"], 1, "critical: the file wins");
+    let free_diags = c.published(&uri(&free), 1);
+    assert_eq!(
+        codes(&free_diags),
+        ["js/weak-hash"],
+        "the vigil.toml above the folder does not apply"
+    );
+    assert_eq!(free_diags[0]["severity"], 3, "low: the editor setting");
     assert!(c.shutdown_and_exit().success());
 }

@@ -4,7 +4,8 @@
 //! text, in order); every good example yields none; every `fixed` expectation equals
 //! the text after applying the rule's fixes, parses without error nodes, no longer
 //! triggers the rule, and triggers no rule the bad example did not.
-//! Failures are collected so one run reports every broken rule.
+//! Failures are collected so one run reports every broken rule. The checks live in
+//! `vigil::engine::rule::examples`, shared with `vigil rules test DIR`.
 
 use vigil::engine::RuleSet;
 use vigil::engine::rule::examples::check_rule;
