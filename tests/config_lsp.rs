@@ -66,7 +66,9 @@ fn start(folder: &Path, caps: Value) -> LspClient {
 }
 
 fn start_with(folder: &Path, mut caps: Value, init_options: Value) -> LspClient {
-    caps["workspace"]["didChangeWatchedFiles"] = json!({"dynamicRegistration": true});
+    if caps["workspace"]["didChangeWatchedFiles"].is_null() {
+        caps["workspace"]["didChangeWatchedFiles"] = json!({"dynamicRegistration": true});
+    }
     let mut c = LspClient::spawn(&[], &[]);
     let folder_uri = uri(folder);
     let result = c
@@ -119,8 +121,8 @@ fn shown_message(c: &mut LspClient, needle: &str) -> String {
     params["message"].as_str().unwrap().to_string()
 }
 
-/// The watcher globs the server registered, most recent registration last.
-fn registered_globs(c: &LspClient) -> Vec<Vec<String>> {
+/// The watchers' glob patterns of each registration, most recent last.
+fn registered_watchers(c: &LspClient) -> Vec<Vec<Value>> {
     c.history
         .iter()
         .filter(|m| m["method"] == "client/registerCapability")
@@ -136,7 +138,7 @@ fn registered_globs(c: &LspClient) -> Vec<Vec<String>> {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|w| w["globPattern"].as_str().unwrap().to_string())
+                .map(|w| w["globPattern"].clone())
                 .collect()
         })
         .collect()
@@ -155,12 +157,10 @@ fn edited_vigil_toml_is_picked_up_and_an_invalid_one_keeps_the_last_good() {
     c.open(&app_uri, "javascript", 1, JS_WEAK);
     assert_eq!(codes(&c.published(&app_uri, 1)), ["js/weak-hash"]);
     c.drain_for(Duration::from_millis(200));
+    let watchers = registered_watchers(&c);
     assert!(
-        registered_globs(&c)
-            .iter()
-            .any(|g| g.contains(&"**/vigil.toml".to_string())),
-        "watchers registered: {:?}",
-        registered_globs(&c)
+        watchers.iter().any(|w| w.contains(&json!("**/vigil.toml"))),
+        "watchers registered: {watchers:?}"
     );
 
     // The project turns the rule off: the open document is analysed again.
@@ -238,17 +238,21 @@ fn organisation_rules_are_hot_reloaded_and_a_broken_file_is_reported() {
     write(&main, GO_MAIN);
     let main_uri = uri(&main);
 
-    let mut c = start(&root, push_client_caps());
+    // A client that takes watchers relative to a base directory, as VS Code does.
+    let mut caps = push_client_caps();
+    caps["workspace"]["didChangeWatchedFiles"] =
+        json!({"dynamicRegistration": true, "relativePatternSupport": true});
+    let mut c = start(&root, caps);
     c.open(&main_uri, "go", 1, GO_MAIN);
     assert_eq!(codes(&c.published(&main_uri, 1)), ["acme/raw-http-client"]);
     c.drain_for(Duration::from_millis(200));
-    let rule_glob = format!("{}/**/*.toml", rules.display());
+    let watchers = registered_watchers(&c);
     assert!(
-        registered_globs(&c)
-            .last()
-            .is_some_and(|g| g.contains(&rule_glob)),
-        "the project's rule directory is watched: {:?}",
-        registered_globs(&c)
+        watchers.last().is_some_and(|w| w.contains(&json!({
+            "baseUri": uri(&rules),
+            "pattern": "**/*.toml"
+        }))),
+        "the project's rule directory is watched: {watchers:?}"
     );
 
     // A new rule file appears.

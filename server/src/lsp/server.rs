@@ -106,11 +106,13 @@ impl Backend {
     /// Registers file watchers for `vigil.toml` files and the rule directories in use
     /// (again whenever that set changes), if the client allows dynamic registration.
     fn register_watchers(&self) {
-        if !self.state.session().dynamic_watched_files {
+        let session = self.state.session();
+        if !session.dynamic_watched_files {
             return;
         }
+        let dirs = self.state.projects.rule_dirs(&self.editor_rule_dirs());
         let mut globs = vec![format!("**/{CONFIG_FILE_NAME}")];
-        for dir in self.state.projects.rule_dirs(&self.editor_rule_dirs()) {
+        for dir in &dirs {
             globs.push(format!("{}/**/*.toml", dir.display()));
         }
         let replace = {
@@ -122,11 +124,23 @@ impl Backend {
             watched.clone_from(&globs);
             replace
         };
+        let patterns: Vec<GlobPattern> = if session.relative_watch_patterns {
+            std::iter::once(GlobPattern::String(globs[0].clone()))
+                .chain(dirs.iter().filter_map(|d| {
+                    Some(GlobPattern::Relative(RelativePattern {
+                        base_uri: OneOf::Right(Uri::from_file_path(d)?),
+                        pattern: "**/*.toml".into(),
+                    }))
+                }))
+                .collect()
+        } else {
+            globs.into_iter().map(GlobPattern::String).collect()
+        };
         let options = DidChangeWatchedFilesRegistrationOptions {
-            watchers: globs
+            watchers: patterns
                 .into_iter()
-                .map(|g| FileSystemWatcher {
-                    glob_pattern: GlobPattern::String(g),
+                .map(|glob_pattern| FileSystemWatcher {
+                    glob_pattern,
                     kind: None,
                 })
                 .collect(),
@@ -369,6 +383,10 @@ fn negotiate(params: &InitializeParams) -> Session {
         dynamic_watched_files: workspace
             .and_then(|w| w.did_change_watched_files.as_ref())
             .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false),
+        relative_watch_patterns: workspace
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.relative_pattern_support)
             .unwrap_or(false),
     }
 }

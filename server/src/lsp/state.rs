@@ -39,6 +39,9 @@ pub struct Session {
     pub folders: Vec<PathBuf>,
     /// The client lets us register file watchers (`**/vigil.toml`, rule files).
     pub dynamic_watched_files: bool,
+    /// Watchers may be relative to a base directory (rule directories can lie outside
+    /// the workspace folders); otherwise absolute glob strings are sent.
+    pub relative_watch_patterns: bool,
 }
 
 pub struct State {
