@@ -1,5 +1,6 @@
-//! Embeds every rule file under `../rules` into the binary, so `vigil` needs no files
-//! at run time and the built-in rules cannot be changed by the scanned workspace.
+//! Embeds every rule file under `../rules` (except the documentation's samples in
+//! `rules/examples/`) into the binary, so `vigil` needs no files at run time and the
+//! built-in rules cannot be changed by the scanned workspace.
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,8 @@ fn main() {
     println!("cargo:rerun-if-changed={}", rules.display());
     let mut files = Vec::new();
     collect(&rules, &mut files);
+    let examples = rules.join("examples");
+    files.retain(|f| !f.starts_with(&examples));
     files.sort();
     let mut code = String::from("pub static BUILTIN_RULES: &[(&str, &str)] = &[\n");
     for f in &files {

@@ -15,6 +15,7 @@
 //! the per-file facts every analysis computes) to show what dominates.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -23,6 +24,7 @@ use vigil::cli::walk::{Candidate, WalkOptions, discover};
 use vigil::engine::document::parse;
 use vigil::engine::semantics::FileFacts;
 use vigil::engine::{Document, RuleFilter, RuleSet, analyze};
+use vigil::project::FilePolicy;
 
 struct Options {
     dir: PathBuf,
@@ -77,8 +79,8 @@ fn parse_only(c: &Candidate) -> usize {
     }
 }
 
-fn full(c: &Candidate, rules: &RuleSet, filter: &RuleFilter) -> usize {
-    match scan_file(c, rules, filter, DEFAULT_MAX_FILE_SIZE) {
+fn full(c: &Candidate, policy: &Arc<FilePolicy>) -> usize {
+    match scan_file(c, policy, DEFAULT_MAX_FILE_SIZE) {
         Outcome::Scanned(s) => s.findings.len(),
         Outcome::Skipped(_) => 0,
     }
@@ -126,7 +128,7 @@ fn measure(runs: usize, mut f: impl FnMut() -> usize) -> Measured {
 fn main() {
     let opts = options();
     let rules = RuleSet::builtin();
-    let filter = RuleFilter::default();
+    let policy = Arc::new(FilePolicy::builtin(RuleFilter::default()));
     let found = discover(std::slice::from_ref(&opts.dir), WalkOptions::default())
         .unwrap_or_else(|e| usage(&e));
     // Measure exactly the files `vigil check` would analyse.
@@ -177,14 +179,12 @@ fn main() {
 
     let parse_1 = measure(opts.runs, || files.iter().map(parse_only).sum());
     report("parse-only, 1 thread", &parse_1);
-    let full_1 = measure(opts.runs, || {
-        files.iter().map(|c| full(c, rules, &filter)).sum()
-    });
+    let full_1 = measure(opts.runs, || files.iter().map(|c| full(c, &policy)).sum());
     report("full scan, 1 thread", &full_1);
     let parse_n = measure(opts.runs, || files.par_iter().map(parse_only).sum());
     report(&format!("parse-only, {threads} threads"), &parse_n);
     let full_n = measure(opts.runs, || {
-        files.par_iter().map(|c| full(c, rules, &filter)).sum()
+        files.par_iter().map(|c| full(c, &policy)).sum()
     });
     report(&format!("full scan, {threads} threads"), &full_n);
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();

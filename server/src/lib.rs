@@ -4,3 +4,4 @@ pub mod baseline;
 pub mod cli;
 pub mod engine;
 pub mod lsp;
+pub mod project;

@@ -10,13 +10,14 @@ import {
   TransportKind,
 } from "vscode-languageclient/node";
 
+import { documentSelector } from "./documentSelector";
 import { RULE_SCHEME, RuleDocuments, explainRule } from "./explain";
 import { nodeFileSystem } from "./nodeFileSystem";
 import { findServer } from "./serverPath";
 import { configurationItem, serverArgs } from "./settings";
 import { StatusItem } from "./status";
 
-export const LANGUAGES = ["javascript", "javascriptreact", "typescript", "typescriptreact", "go"];
+export { LANGUAGES } from "./documentSelector";
 const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append("vigil");
 
 let client: LanguageClient | undefined;
@@ -107,10 +108,7 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   };
   const serverOptions: ServerOptions = { run, debug: run };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: LANGUAGES.flatMap((language) => [
-      { scheme: "file", language },
-      { scheme: "untitled", language },
-    ]),
+    documentSelector: documentSelector(),
     outputChannel: output,
     // No initializationOptions: the server overlays workspace settings on them key by
     // key, so a setting the user later removes would stay in force from there. VS Code

@@ -1,14 +1,16 @@
 //! `--baseline FILE` and `--write-baseline FILE`: fingerprint the scanned findings,
 //! record them, or hide the recorded ones and count the recorded ones that are gone.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::scan::ScannedFile;
-use super::walk::Skipped;
+use super::walk::{Candidate, Skipped};
 use crate::baseline::path::relative_path;
 use crate::baseline::{Baseline, Entry};
 use crate::engine::{RuleFilter, RuleSet, fingerprints};
+use crate::project::FilePolicy;
 
 /// What a baseline did to a scan, for the report's summary.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -66,7 +68,25 @@ pub struct Scope<'a> {
     pub paths: &'a [PathBuf],
     pub skipped: &'a [Skipped],
     pub rules: &'a RuleSet,
-    pub filter: &'a RuleFilter,
+    /// Each scanned file's filter (its `vigil.toml` and the flags), by its path as the
+    /// baseline records it.
+    pub filters: HashMap<String, &'a RuleFilter>,
+    /// The filter of files that were not scanned (no `vigil.toml` known for them).
+    pub default_filter: &'a RuleFilter,
+}
+
+/// The filter each candidate ran with, keyed by its path relative to `base`.
+pub fn filters_by_path<'a>(
+    candidates: &[Candidate],
+    policies: &'a [Arc<FilePolicy>],
+    root: &Path,
+    base: &Path,
+) -> HashMap<String, &'a RuleFilter> {
+    candidates
+        .iter()
+        .zip(policies)
+        .map(|(c, p)| (relative_path(&root.join(&c.path), base), &p.filter))
+        .collect()
 }
 
 impl Scope<'_> {
@@ -75,7 +95,13 @@ impl Scope<'_> {
         let rule_ran = self
             .rules
             .get(&entry.rule_id)
-            .is_none_or(|r| self.filter.enabled(r));
+            .is_none_or(|r| {
+                self.filters
+                    .get(&entry.path)
+                    .copied()
+                    .unwrap_or(self.default_filter)
+                    .enabled(r)
+            });
         let under_scan = self.paths.iter().any(|p| {
             Path::new(&entry.path).starts_with(relative_path(&self.root.join(p), self.base))
         });

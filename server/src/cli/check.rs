@@ -1,8 +1,8 @@
 //! `vigil check`: scan paths, report findings, optionally apply fixes.
 //!
-//! Exit codes: 0 no findings, 1 findings, 2 error (bad arguments, missing path, a
-//! fixed file that could not be written, an unreadable baseline). With a baseline,
-//! only findings not in it count.
+//! Exit codes: 0 no findings, 1 findings, 2 error (bad arguments, missing path, an
+//! invalid vigil.toml, a rule file that did not load, a fixed file that could not be
+//! written, an unreadable baseline). With a baseline, only findings not in it count.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -15,8 +15,8 @@ use super::fixing::{FixMode, FixOutcome, fix_files};
 use super::report::{self, Report, display_path};
 use super::scan::scan_all;
 use super::walk::{self, WalkOptions};
-use super::{ColorWhen, suggest};
-use crate::engine::{Confidence, RuleFilter, RuleSet, Severity};
+use super::{ColorWhen, policies};
+use crate::engine::{Confidence, Severity};
 
 /// Scans with at least this many files show a progress bar (on a terminal).
 const PROGRESS_MIN_FILES: usize = 200;
@@ -98,6 +98,10 @@ pub struct CheckArgs {
     /// FILE would.
     #[arg(long, value_name = "FILE", conflicts_with = "diff")]
     pub write_baseline: Option<PathBuf>,
+
+    /// Use this vigil.toml for every file, instead of the nearest one above each file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -163,38 +167,11 @@ pub fn run(args: CheckArgs) -> ExitCode {
     }
 }
 
-/// Builds the rule filter, rejecting selectors that match no rule (a typo would
-/// otherwise silently disable every rule and report a clean scan).
-fn rule_filter(args: &CheckArgs, rules: &RuleSet) -> Result<RuleFilter, String> {
-    for selector in args.select.iter().chain(&args.ignore) {
-        let probe = RuleFilter {
-            select: vec![selector.clone()],
-            ..RuleFilter::default()
-        };
-        if !rules.rules().iter().any(|r| probe.enabled(r)) {
-            let ids: Vec<&str> = rules.rules().iter().map(|r| r.id.as_str()).collect();
-            return Err(format!(
-                "`{selector}` matches no rule{}\n  (selectors: a rule id, a prefix such as `go/` or `js`, `CWE-89`, or a tag; see `vigil rules`)",
-                suggest::did_you_mean(selector, &ids)
-            ));
-        }
-    }
-    Ok(RuleFilter {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
-        min_severity: args.min_severity,
-        min_confidence: args.min_confidence,
-        no_foreign_suppressions: args.no_foreign_suppressions,
-        ..RuleFilter::default()
-    })
-}
-
 fn execute(args: CheckArgs, messages: &mut Messages) -> Result<ExitCode, String> {
     if args.diff && args.format != Format::Human {
         return Err("--diff prints a unified diff and cannot be combined with --format".into());
     }
-    let rules = RuleSet::builtin();
-    let filter = rule_filter(&args, rules)?;
+    let finder = policies::finder(args.config.as_deref())?;
     let root =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     // Read before scanning: a missing or broken baseline fails fast.
@@ -216,14 +193,29 @@ fn execute(args: CheckArgs, messages: &mut Messages) -> Result<ExitCode, String>
         &paths,
         WalkOptions {
             no_ignore: args.no_ignore,
+            exclude: Some(policies::exclude(&finder)),
         },
     )?;
+    let flags = policies::Flags {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        min_severity: args.min_severity,
+        min_confidence: args.min_confidence,
+        no_foreign_suppressions: args.no_foreign_suppressions,
+    };
+    let resolved = policies::resolve(&finder, &discovery.files, &flags)?;
+    for e in &resolved.rule_errors {
+        messages.error(&format!("rule not loaded: {e}"));
+    }
+    let rules = resolved.rules.get();
 
     let progress = progress_bar(discovery.files.len());
-    let (mut files, scan_skipped) =
-        scan_all(&discovery.files, rules, &filter, args.max_file_size, || {
-            progress.inc(1)
-        });
+    let (mut files, scan_skipped) = scan_all(
+        &discovery.files,
+        &resolved.policies,
+        args.max_file_size,
+        || progress.inc(1),
+    );
     progress.finish_and_clear();
     let mut skipped = discovery.skipped;
     skipped.extend(scan_skipped);
@@ -243,7 +235,7 @@ fn execute(args: CheckArgs, messages: &mut Messages) -> Result<ExitCode, String>
         } else {
             FixMode::Write
         };
-        fix_files(&mut files, rules, &filter, args.unsafe_fixes, mode)
+        fix_files(&mut files, args.unsafe_fixes, mode)
     } else {
         FixOutcome::default()
     };
@@ -273,7 +265,8 @@ fn execute(args: CheckArgs, messages: &mut Messages) -> Result<ExitCode, String>
         paths: &paths,
         skipped: &skipped,
         rules,
-        filter: &filter,
+        filters: baselining::filters_by_path(&discovery.files, &resolved.policies, &root, &base),
+        default_filter: &flags.filter(),
     };
     let baseline_summary = if let Some(path) = &args.write_baseline {
         let recorded = baselining::record(&files, &root, &base);
@@ -326,13 +319,17 @@ fn execute(args: CheckArgs, messages: &mut Messages) -> Result<ExitCode, String>
     }
     write_report(&out, args.output.as_deref(), args.color)?;
 
-    Ok(if !fix_outcome.write_errors.is_empty() {
-        ExitCode::from(2)
-    } else if remaining > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    // A rule file that did not load is an error even though the scan ran: CI must not
+    // pass while an organisation rule is silently missing.
+    Ok(
+        if !fix_outcome.write_errors.is_empty() || !resolved.rule_errors.is_empty() {
+            ExitCode::from(2)
+        } else if remaining > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }
 
 fn progress_bar(files: usize) -> indicatif::ProgressBar {

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::scan::{ScannedFile, analyze_text};
 use crate::engine::fix::apply::fix_all;
-use crate::engine::{Applicability, Document, RuleFilter, RuleSet};
+use crate::engine::{Applicability, Document};
 
 /// A fix that was applied (or, with `--diff`, would be).
 #[derive(Debug, Clone)]
@@ -58,16 +58,10 @@ struct FileFix {
 
 /// Fixes every file with an applicable fix. In [`FixMode::Write`] the fixed files are
 /// re-analysed so `files` then holds the findings that remain.
-pub fn fix_files(
-    files: &mut [ScannedFile],
-    rules: &RuleSet,
-    filter: &RuleFilter,
-    unsafe_fixes: bool,
-    mode: FixMode,
-) -> FixOutcome {
+pub fn fix_files(files: &mut [ScannedFile], unsafe_fixes: bool, mode: FixMode) -> FixOutcome {
     let per_file: Vec<FileFix> = files
         .par_iter_mut()
-        .map(|file| fix_file(file, rules, filter, unsafe_fixes, mode))
+        .map(|file| fix_file(file, unsafe_fixes, mode))
         .collect();
     let mut outcome = FixOutcome::default();
     for (file, f) in files.iter().zip(per_file) {
@@ -81,13 +75,7 @@ pub fn fix_files(
     outcome
 }
 
-fn fix_file(
-    file: &mut ScannedFile,
-    rules: &RuleSet,
-    filter: &RuleFilter,
-    unsafe_fixes: bool,
-    mode: FixMode,
-) -> FileFix {
+fn fix_file(file: &mut ScannedFile, unsafe_fixes: bool, mode: FixMode) -> FileFix {
     let wanted = file
         .findings
         .iter()
@@ -97,7 +85,8 @@ fn fix_file(
         return FileFix::default();
     }
     let doc = Document::new(file.language, file.text.to_string());
-    let result = fix_all(&doc, rules, filter, unsafe_fixes);
+    let policy = file.policy.clone();
+    let result = fix_all(&doc, policy.rules.get(), &policy.filter, unsafe_fixes);
     let mut out = FileFix {
         rejected: result
             .rejected
@@ -138,8 +127,7 @@ fn fix_file(
                     file.path.clone(),
                     file.language,
                     new_text.to_string(),
-                    rules,
-                    filter,
+                    &policy,
                 );
             }
             Err(e) => out.write_error = Some(e),

@@ -5,8 +5,10 @@
 pub mod baselining;
 pub mod check;
 pub mod fixing;
+pub mod policies;
 pub mod report;
 pub mod rules;
+pub mod rules_test;
 pub mod scan;
 /// "Did you mean" lives in the engine, which suggests ids in suppression comments too.
 pub use crate::engine::suggest;

@@ -34,6 +34,12 @@ pub enum RulesCommand {
         /// The rule id, e.g. `js/weak-hash`.
         id: String,
     },
+    /// Check every rule file below DIR against its own examples (exit 0 all pass,
+    /// 1 a rule fails, 2 usage error).
+    Test {
+        /// A directory of organisation rules.
+        dir: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -73,6 +79,7 @@ pub fn run(args: RulesArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         },
+        Some(RulesCommand::Test { dir }) => return super::rules_test::run(dir, args.color),
     };
     let mut out = anstream::AutoStream::new(std::io::stdout().lock(), args.color.into());
     let _ = out.write_all(text.as_bytes());

@@ -9,9 +9,9 @@ use rayon::prelude::*;
 use super::walk::{Candidate, Skipped, io_reason};
 use crate::engine::fix::apply::verify_fix;
 use crate::engine::{
-    Document, Finding, Fingerprint, Language, LineIndex, RuleFilter, RuleSet, SuppressedFinding,
-    analyze,
+    Document, Finding, Fingerprint, Language, LineIndex, SuppressedFinding, analyze,
 };
+use crate::project::FilePolicy;
 
 /// Default for `--max-file-size`: larger files are almost always generated or bundled.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
@@ -37,6 +37,8 @@ pub struct ScannedFile {
     pub suppressed: Vec<SuppressedFinding>,
     /// The engine's non-fatal warnings (limits hit).
     pub warnings: Vec<String>,
+    /// The rules and filter the file was analysed with (its project's).
+    pub policy: Arc<FilePolicy>,
 }
 
 #[derive(Debug)]
@@ -75,11 +77,10 @@ pub fn analyze_text(
     path: PathBuf,
     language: Language,
     text: String,
-    rules: &RuleSet,
-    filter: &RuleFilter,
+    policy: &Arc<FilePolicy>,
 ) -> ScannedFile {
     let doc = Document::new(language, text);
-    let analysis = analyze(&doc, rules, filter);
+    let analysis = analyze(&doc, policy.rules.get(), &policy.filter);
     let findings = analysis
         .findings
         .into_iter()
@@ -104,6 +105,7 @@ pub fn analyze_text(
         fingerprints: Vec::new(),
         suppressed: analysis.suppressed,
         warnings,
+        policy: policy.clone(),
     }
 }
 
@@ -130,19 +132,13 @@ fn first_syntax_error(tree: &tree_sitter::Tree) -> Option<usize> {
     }
 }
 
-pub fn scan_file(
-    candidate: &Candidate,
-    rules: &RuleSet,
-    filter: &RuleFilter,
-    max_size: u64,
-) -> Outcome {
+pub fn scan_file(candidate: &Candidate, policy: &Arc<FilePolicy>, max_size: u64) -> Outcome {
     match read_source(&candidate.path, max_size) {
         Ok(text) => Outcome::Scanned(analyze_text(
             candidate.path.clone(),
             candidate.language,
             text,
-            rules,
-            filter,
+            policy,
         )),
         Err(reason) => Outcome::Skipped(Skipped {
             path: candidate.path.clone(),
@@ -151,19 +147,20 @@ pub fn scan_file(
     }
 }
 
-/// Scans all candidates on the rayon pool; results keep the candidates' order.
+/// Scans all candidates on the rayon pool, each with its policy (`policies` is
+/// parallel to `candidates`); results keep the candidates' order.
 /// `tick` is called once per finished file (for a progress bar).
 pub fn scan_all(
     candidates: &[Candidate],
-    rules: &RuleSet,
-    filter: &RuleFilter,
+    policies: &[Arc<FilePolicy>],
     max_size: u64,
     tick: impl Fn() + Sync,
 ) -> (Vec<ScannedFile>, Vec<Skipped>) {
     let outcomes: Vec<Outcome> = candidates
         .par_iter()
-        .map(|c| {
-            let outcome = scan_file(c, rules, filter, max_size);
+        .zip(policies)
+        .map(|(c, policy)| {
+            let outcome = scan_file(c, policy, max_size);
             tick();
             outcome
         })

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::engine::Language;
 
@@ -32,10 +33,25 @@ pub struct Discovery {
     pub skipped: Vec<Skipped>,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct WalkOptions {
     /// Scan ignored, hidden and dependency files too.
     pub no_ignore: bool,
+    /// Paths never descended into or scanned while walking (`vigil.toml`'s `exclude`);
+    /// paths named on the command line are scanned regardless, like ignored files.
+    pub exclude: Option<Exclude>,
+}
+
+/// A predicate over walked paths (`path`, `is_dir`): true skips the path.
+pub type ExcludeFn = dyn Fn(&Path, bool) -> bool + Send + Sync;
+
+#[derive(Clone)]
+pub struct Exclude(pub Arc<ExcludeFn>);
+
+impl std::fmt::Debug for Exclude {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Exclude(..)")
+    }
 }
 
 /// Expands `paths` to the files to scan. A path that does not exist is an error (the
@@ -59,7 +75,7 @@ pub fn discover(paths: &[PathBuf], options: WalkOptions) -> Result<Discovery, St
             }
             continue;
         }
-        for entry in walker(root, options) {
+        for entry in walker(root, &options) {
             match entry {
                 Ok(entry) => {
                     if !entry.file_type().is_some_and(|t| t.is_file()) {
@@ -85,7 +101,7 @@ pub fn discover(paths: &[PathBuf], options: WalkOptions) -> Result<Discovery, St
     })
 }
 
-fn walker(root: &Path, options: WalkOptions) -> ignore::Walk {
+fn walker(root: &Path, options: &WalkOptions) -> ignore::Walk {
     let mut builder = ignore::WalkBuilder::new(root);
     builder
         // Symlinks are not followed, so a link cycle cannot make the walk loop; a
@@ -96,13 +112,19 @@ fn walker(root: &Path, options: WalkOptions) -> ignore::Walk {
         .sort_by_file_name(|a, b| a.cmp(b));
     if options.no_ignore {
         builder.standard_filters(false);
-    } else {
-        builder.filter_entry(|e| {
-            !(e.depth() > 0
-                && e.file_type().is_some_and(|t| t.is_dir())
-                && SKIPPED_DIRS.iter().any(|d| e.file_name() == *d))
-        });
     }
+    let no_ignore = options.no_ignore;
+    let exclude = options.exclude.clone();
+    builder.filter_entry(move |e| {
+        if e.depth() == 0 {
+            return true;
+        }
+        let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+        if !no_ignore && is_dir && SKIPPED_DIRS.iter().any(|d| e.file_name() == *d) {
+            return false;
+        }
+        !exclude.as_ref().is_some_and(|x| (x.0)(e.path(), is_dir))
+    });
     builder.build()
 }
 

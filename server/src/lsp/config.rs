@@ -30,7 +30,7 @@ use serde_json::{Map, Value};
 
 use crate::baseline::Baseline;
 use crate::engine::rule::load::{RuleSource, load_rules, read_rule_dir};
-use crate::engine::rule::{Confidence, RuleOrigin, RuleSet, Severity};
+use crate::engine::rule::{Confidence, RuleSet, Severity};
 use crate::engine::{Rule, RuleFilter};
 
 /// Default pause after the last keystroke before analysing.
@@ -246,20 +246,7 @@ pub fn merge(base: &Value, overlay: &Value) -> Value {
 }
 
 /// The rules the server runs: the built-in set, or it plus organisation rules.
-#[derive(Debug, Clone)]
-pub enum Rules {
-    Builtin,
-    Custom(Arc<RuleSet>),
-}
-
-impl Rules {
-    pub fn get(&self) -> &RuleSet {
-        match self {
-            Rules::Builtin => RuleSet::builtin(),
-            Rules::Custom(set) => set,
-        }
-    }
-}
+pub use crate::project::Rules;
 
 /// Loads the rule set for `settings`, reporting unreadable or invalid rule files.
 /// `root` resolves relative directories (the workspace root).
@@ -271,13 +258,7 @@ pub fn load_rule_set(
     if settings.extra_rule_dirs.is_empty() {
         return Rules::Builtin;
     }
-    let mut sources: Vec<RuleSource> = crate::engine::builtin_rules::BUILTIN_RULES
-        .iter()
-        .map(|(path, text)| RuleSource {
-            origin: RuleOrigin::Builtin(path),
-            text: (*text).to_string(),
-        })
-        .collect();
+    let mut sources: Vec<RuleSource> = crate::project::rules::builtin_sources();
     for dir in &settings.extra_rule_dirs {
         let dir = match root {
             Some(root) if dir.is_relative() => root.join(dir),

@@ -5,6 +5,8 @@
 //! - [`scheduler`]: debounced, cancellable analysis off the protocol task
 //! - [`convert`]: engine values to LSP values and back
 //! - [`config`]: settings, validated field by field
+//! - [`projects`]: the `vigil.toml` governing each document, reloaded on changes
+//! - [`toml_docs`]: diagnostics on open `vigil.toml` and organisation rule files
 //! - [`actions`], [`hover`]: code actions and hovers
 //! - [`logging`]: stderr and `window/logMessage`
 //! - [`memory`]: malloc arenas and returning freed memory
@@ -18,10 +20,12 @@ pub mod documents;
 pub mod hover;
 pub mod logging;
 pub mod memory;
+pub mod projects;
 pub mod scheduler;
 pub mod server;
 pub mod state;
 pub mod test_hooks;
+pub mod toml_docs;
 pub mod transport;
 
 use std::process::ExitCode;

@@ -19,6 +19,7 @@ use super::test_hooks;
 use crate::baseline::path::relative_path;
 use crate::baseline::retain_new;
 use crate::engine::{Document, Finding, Language, PositionEncoding, analyze};
+use crate::project::FilePolicy;
 
 /// The result of analysing one generation of a document.
 #[derive(Debug)]
@@ -99,6 +100,12 @@ pub fn schedule(state: &Arc<State>, uri: Uri, generation: u64) {
             return;
         };
         let config = state.config();
+        let policy = state.projects.policy(&uri).unwrap_or_else(|| {
+            Arc::new(FilePolicy {
+                rules: config.rules.clone(),
+                filter: config.settings.filter.clone(),
+            })
+        });
         let Some((content, language, version)) = state.docs.get(&uri).and_then(|d| {
             (d.generation == generation).then(|| (d.content.clone(), d.language, d.version))
         }) else {
@@ -110,7 +117,7 @@ pub fn schedule(state: &Arc<State>, uri: Uri, generation: u64) {
         let path = uri.to_file_path().map(|p| p.into_owned());
         let started = Instant::now();
         let task = tokio::task::spawn_blocking(move || {
-            analyse(content, language, version, path, &config, enc)
+            analyse(content, language, version, path, &config, &policy, enc)
         });
         let result = match task.await {
             Ok(result) => result,
@@ -172,10 +179,11 @@ fn analyse(
     version: i32,
     path: Option<PathBuf>,
     config: &Config,
+    policy: &FilePolicy,
     enc: PositionEncoding,
 ) -> Result<Analyzed, String> {
     catch_unwind(AssertUnwindSafe(|| {
-        analyse_unguarded(content, language, version, path, config, enc)
+        analyse_unguarded(content, language, version, path, config, policy, enc)
     }))
     .map_err(|payload| {
         let message = payload
@@ -193,6 +201,7 @@ fn analyse_unguarded(
     version: i32,
     path: Option<PathBuf>,
     config: &Config,
+    policy: &FilePolicy,
     enc: PositionEncoding,
 ) -> Analyzed {
     let settings: &Settings = &config.settings;
@@ -210,7 +219,7 @@ fn analyse_unguarded(
         Content::Text { text, .. } => Document::new(language, text),
     };
     test_hooks::before_analysis(doc.text());
-    let mut analysis = analyze(&doc, config.rules.get(), &settings.filter);
+    let mut analysis = analyze(&doc, policy.rules.get(), &policy.filter);
     for w in &analysis.warnings {
         tracing::warn!("{w}");
     }

@@ -14,9 +14,15 @@ use super::config::{self, check_against_rules, load_baseline, load_rule_set, par
 use super::convert;
 use super::documents::{Content, OpenDocument};
 use super::hover;
+use super::projects;
 use super::scheduler::{self, Analyzed, Outcome, Publish, current_outcome};
 use super::state::{Config, Session, State};
+use super::toml_docs::{self, TomlDocument, TomlDocuments, TomlKind};
 use crate::engine::{Applicability, Language, PositionEncoding};
+use crate::project::CONFIG_FILE_NAME;
+
+/// Id of the file watcher registration (`vigil.toml` and rule files).
+const WATCHERS_ID: &str = "vigil-watched-files";
 
 pub struct Backend {
     client: Client,
@@ -27,6 +33,11 @@ pub struct Backend {
     init_problems: std::sync::Mutex<Vec<String>>,
     /// The raw settings last applied: a reload that changes nothing re-analyses nothing.
     applied: std::sync::Mutex<Value>,
+    /// Open `vigil.toml` and organisation rule files, with their problems.
+    toml_docs: TomlDocuments,
+    /// The file watchers registered with the client, to re-register when they change.
+    watched: std::sync::Mutex<Vec<String>>,
+    registering: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Backend {
@@ -37,6 +48,9 @@ impl Backend {
             shut_down,
             init_problems: std::sync::Mutex::new(Vec::new()),
             applied: std::sync::Mutex::new(Value::Null),
+            toml_docs: TomlDocuments::default(),
+            watched: std::sync::Mutex::new(Vec::new()),
+            registering: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
@@ -65,6 +79,174 @@ impl Backend {
             baseline,
         });
         problems
+    }
+
+    /// The editor's organisation rule directories, resolved.
+    fn editor_rule_dirs(&self) -> Vec<std::path::PathBuf> {
+        projects::editor_rule_dirs(&self.state.config(), self.state.session().root.as_deref())
+    }
+
+    /// Re-reads the project files (and `changed` paths) and recomputes every open
+    /// document's policy; returns the problems found.
+    fn reload_projects(&self, changed: &[std::path::PathBuf]) -> Vec<String> {
+        let config = self.state.config();
+        let problems = self
+            .state
+            .projects
+            .reload(changed, &config, &self.editor_rule_dirs());
+        for p in &problems {
+            tracing::warn!("{p}");
+        }
+        problems
+    }
+
+    async fn show_config_problems(&self, problems: Vec<String>) {
+        if problems.is_empty() {
+            return;
+        }
+        let message = format!(
+            "Vigil configuration problems:\n{}",
+            problems
+                .iter()
+                .map(|p| format!("- {p}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        self.client.show_message(MessageType::ERROR, message).await;
+    }
+
+    /// Registers file watchers for `vigil.toml` files and the rule directories in use
+    /// (again whenever that set changes), if the client allows dynamic registration.
+    fn register_watchers(&self) {
+        let session = self.state.session();
+        if !session.dynamic_watched_files {
+            return;
+        }
+        let dirs = self.state.projects.rule_dirs(&self.editor_rule_dirs());
+        let mut globs = vec![format!("**/{CONFIG_FILE_NAME}")];
+        for dir in &dirs {
+            globs.push(format!("{}/**/*.toml", dir.display()));
+        }
+        let replace = {
+            let mut watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
+            if *watched == globs {
+                return;
+            }
+            let replace = !watched.is_empty();
+            watched.clone_from(&globs);
+            replace
+        };
+        let patterns: Vec<GlobPattern> = if session.relative_watch_patterns {
+            std::iter::once(GlobPattern::String(globs[0].clone()))
+                .chain(dirs.iter().filter_map(|d| {
+                    Some(GlobPattern::Relative(RelativePattern {
+                        base_uri: OneOf::Right(Uri::from_file_path(d)?),
+                        pattern: "**/*.toml".into(),
+                    }))
+                }))
+                .collect()
+        } else {
+            globs.into_iter().map(GlobPattern::String).collect()
+        };
+        let options = DidChangeWatchedFilesRegistrationOptions {
+            watchers: patterns
+                .into_iter()
+                .map(|glob_pattern| FileSystemWatcher {
+                    glob_pattern,
+                    kind: None,
+                })
+                .collect(),
+        };
+        let registration = Registration {
+            id: WATCHERS_ID.into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        // Not awaited by the handler: waiting for the client's reply would hold back
+        // the notifications queued behind it. The lock keeps successive
+        // re-registrations in order.
+        let client = self.client.clone();
+        let order = self.registering.clone();
+        tokio::spawn(async move {
+            let _turn = order.lock().await;
+            if replace {
+                let unregister = Unregistration {
+                    id: WATCHERS_ID.into(),
+                    method: "workspace/didChangeWatchedFiles".into(),
+                };
+                if let Err(e) = client.unregister_capability(vec![unregister]).await {
+                    tracing::debug!("could not unregister file watchers: {e}");
+                }
+            }
+            if let Err(e) = client.register_capability(vec![registration]).await {
+                tracing::debug!("could not register file watchers: {e}");
+            }
+        });
+    }
+
+    /// The problems of an open `vigil.toml` or rule file, checked on its current
+    /// text, with the version they describe.
+    async fn toml_diagnostics(&self, uri: &Uri) -> Option<(i32, Vec<Diagnostic>)> {
+        let enc = self.state.encoding();
+        let (kind, path, text, version) = self
+            .toml_docs
+            .get(uri)
+            .map(|d| (d.kind, d.path.clone(), d.text.clone(), d.version))?;
+        let config = self.state.config();
+        let editor_dirs = self.editor_rule_dirs();
+        let state = self.state.clone();
+        let task = tokio::task::spawn_blocking(move || match kind {
+            TomlKind::Project => toml_docs::check_project(
+                &path,
+                &text,
+                |c| state.projects.rules_for(c, &config, &editor_dirs).0,
+                enc,
+            ),
+            TomlKind::Rule => toml_docs::check_rule_file(&path, &text, enc),
+        });
+        task.await.ok().map(|d| (version, d))
+    }
+
+    /// Pushes the diagnostics of an open TOML document (pulling clients ask for them
+    /// and get them checked at that moment).
+    async fn check_toml_document(&self, uri: &Uri) {
+        if self.state.pull_mode() {
+            return;
+        }
+        let Some((version, diagnostics)) = self.toml_diagnostics(uri).await else {
+            return;
+        };
+        let current = self
+            .toml_docs
+            .get(uri)
+            .is_some_and(|d| d.version == version);
+        if current {
+            self.client
+                .publish_diagnostics(uri.clone(), diagnostics, Some(version))
+                .await;
+        }
+    }
+
+    /// After a reload: open TOML documents are checked again (the rules they are
+    /// checked against may have changed).
+    async fn recheck_toml_documents(&self) {
+        let uris: Vec<Uri> = self.toml_docs.iter().map(|d| d.key().clone()).collect();
+        for uri in uris {
+            self.check_toml_document(&uri).await;
+        }
+    }
+
+    /// Asks pulling clients to pull diagnostics again.
+    fn refresh_pulled(&self) {
+        let session = self.state.session();
+        if session.pull && session.pull_refresh {
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                if let Err(e) = client.workspace_diagnostic_refresh().await {
+                    tracing::debug!("diagnostic refresh failed: {e}");
+                }
+            });
+        }
     }
 
     async fn show_problems(&self, problems: Vec<String>) {
@@ -114,16 +296,13 @@ impl Backend {
             return;
         }
         let problems = self.apply_settings(&merged);
+        let project_problems = self.reload_projects(&[]);
         self.reanalyse_all();
-        if session.pull && session.pull_refresh {
-            let client = self.client.clone();
-            tokio::spawn(async move {
-                if let Err(e) = client.workspace_diagnostic_refresh().await {
-                    tracing::debug!("diagnostic refresh failed: {e}");
-                }
-            });
-        }
+        self.refresh_pulled();
         self.show_problems(problems).await;
+        self.show_config_problems(project_problems).await;
+        self.register_watchers();
+        self.recheck_toml_documents().await;
     }
 
     fn reanalyse_all(&self) {
@@ -180,6 +359,13 @@ fn negotiate(params: &InitializeParams) -> Session {
             params.root_uri.clone()
         })
         .and_then(|u| u.to_file_path().map(|p| p.into_owned()));
+    let folders: Vec<std::path::PathBuf> = match &params.workspace_folders {
+        Some(folders) if !folders.is_empty() => folders
+            .iter()
+            .filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned()))
+            .collect(),
+        _ => root.iter().cloned().collect(),
+    };
     Session {
         encoding: if encoding {
             PositionEncoding::Utf8
@@ -205,6 +391,15 @@ fn negotiate(params: &InitializeParams) -> Session {
             .unwrap_or(false),
         root,
         init_settings: config::settings_from_init_options(params.initialization_options.as_ref()),
+        folders,
+        dynamic_watched_files: workspace
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false),
+        relative_watch_patterns: workspace
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.relative_pattern_support)
+            .unwrap_or(false),
     }
 }
 
@@ -260,6 +455,7 @@ impl LanguageServer for Backend {
         );
         let init_settings = session.init_settings.clone();
         let capabilities = capabilities(&session);
+        self.state.projects.set_folders(&session.folders);
         self.state.set_session(session);
         let problems = self.apply_settings(&init_settings);
         *self.init_problems.lock().unwrap_or_else(|e| e.into_inner()) = problems;
@@ -290,6 +486,7 @@ impl LanguageServer for Backend {
                 tracing::debug!("could not register for configuration changes: {e}");
             }
         }
+        self.register_watchers();
         if session.configuration_request {
             self.reload_configuration(None).await;
         }
@@ -302,6 +499,25 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
+        if let Some(path) = doc.uri.to_file_path().map(|p| p.into_owned())
+            && let Some(kind) = toml_docs::classify(
+                &path,
+                &self.state.projects.rule_dirs(&self.editor_rule_dirs()),
+            )
+        {
+            let uri = doc.uri.clone();
+            self.toml_docs.insert(
+                doc.uri,
+                TomlDocument {
+                    kind,
+                    path,
+                    version: doc.version,
+                    text: doc.text,
+                },
+            );
+            self.check_toml_document(&uri).await;
+            return;
+        }
         let language = Language::from_lsp_id(&doc.language_id)
             .or_else(|| doc.uri.to_file_path().and_then(|p| Language::from_path(&p)));
         let Some(language) = language else {
@@ -322,7 +538,14 @@ impl LanguageServer for Backend {
             results: tokio::sync::watch::Sender::new(None),
         };
         self.state.docs.insert(doc.uri.clone(), open);
+        let problems =
+            self.state
+                .projects
+                .open(&doc.uri, &self.state.config(), &self.editor_rule_dirs());
         scheduler::schedule(&self.state, doc.uri, generation);
+        // A newly found project may name rule directories to watch.
+        self.register_watchers();
+        self.show_config_problems(problems).await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -330,6 +553,19 @@ impl LanguageServer for Backend {
         // order they arrive.
         let uri = params.text_document.uri;
         let version = params.text_document.version;
+        if let Some(mut toml) = self.toml_docs.get_mut(&uri) {
+            if version > toml.version {
+                toml_docs::apply_changes(
+                    &mut toml.text,
+                    &params.content_changes,
+                    self.state.encoding(),
+                );
+                toml.version = version;
+            }
+            drop(toml);
+            self.check_toml_document(&uri).await;
+            return;
+        }
         let max = self.state.config().settings.max_file_size;
         let enc = self.state.encoding();
         let generation = {
@@ -356,6 +592,13 @@ impl LanguageServer for Backend {
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
+        self.state.projects.close(&uri);
+        if self.toml_docs.remove(&uri).is_some() {
+            if !self.state.pull_mode() {
+                self.client.publish_diagnostics(uri, Vec::new(), None).await;
+            }
+            return;
+        }
         if self.state.docs.remove(&uri).is_some() {
             let _ = self.state.publish.send(Publish::Clear { uri });
         }
@@ -365,10 +608,47 @@ impl LanguageServer for Backend {
         self.reload_configuration(Some(params.settings)).await;
     }
 
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let changed: Vec<std::path::PathBuf> = params
+            .changes
+            .iter()
+            .filter_map(|c| c.uri.to_file_path().map(|p| p.into_owned()))
+            .collect();
+        if changed.is_empty() {
+            return;
+        }
+        tracing::info!(
+            "reloading the configuration: {} file(s) changed",
+            changed.len()
+        );
+        let problems = self.reload_projects(&changed);
+        self.reanalyse_all();
+        self.refresh_pulled();
+        self.show_config_problems(problems).await;
+        self.register_watchers();
+        self.recheck_toml_documents().await;
+    }
+
     async fn diagnostic(
         &self,
         params: DocumentDiagnosticParams,
     ) -> Result<DocumentDiagnosticReportResult> {
+        if self.toml_docs.contains_key(&params.text_document.uri) {
+            let items = self
+                .toml_diagnostics(&params.text_document.uri)
+                .await
+                .map(|(_, d)| d)
+                .unwrap_or_default();
+            return Ok(DocumentDiagnosticReportResult::Report(
+                DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
+                    related_documents: None,
+                    full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                        result_id: None,
+                        items,
+                    },
+                }),
+            ));
+        }
         let outcome = match current_outcome(&self.state, &params.text_document.uri).await {
             Some(outcome) => outcome,
             None => {
@@ -461,6 +741,7 @@ impl LanguageServer for Backend {
         let with_quick_fixes = wants(only.as_ref(), &CodeActionKind::QUICKFIX);
         let diagnostics = params.context.diagnostics;
         let config = self.state.config();
+        let policy = self.state.projects.policy(&uri);
         let session = self.state.session();
         let state = self.state.clone();
         let task = tokio::task::spawn_blocking(move || {
@@ -495,11 +776,11 @@ impl LanguageServer for Backend {
                         .any(|x| x.applicability == Applicability::Safe)
                 });
                 if has_safe_fix && wants(only.as_ref(), &FIX_ALL_KIND) {
-                    actions.extend(actions::fix_all_action(
-                        &target,
-                        config.rules.get(),
-                        &config.settings.filter,
-                    ));
+                    let (rules, filter) = match &policy {
+                        Some(p) => (p.rules.get(), &p.filter),
+                        None => (config.rules.get(), &config.settings.filter),
+                    };
+                    actions.extend(actions::fix_all_action(&target, rules, filter));
                 }
                 actions
             }))

@@ -10,6 +10,7 @@ use tower_lsp_server::ls_types::Uri;
 
 use super::config::{EditorBaseline, Rules, Settings};
 use super::documents::DocumentStore;
+use super::projects::Projects;
 use super::scheduler::Publish;
 use crate::engine::PositionEncoding;
 
@@ -36,10 +37,18 @@ pub struct Session {
     pub root: Option<PathBuf>,
     /// Settings from `initializationOptions`, the base of every reload.
     pub init_settings: serde_json::Value,
+    /// Every workspace folder: the search for `vigil.toml` stops at a document's.
+    pub folders: Vec<PathBuf>,
+    /// The client lets us register file watchers (`**/vigil.toml`, rule files).
+    pub dynamic_watched_files: bool,
+    /// Watchers may be relative to a base directory (rule directories can lie outside
+    /// the workspace folders); otherwise absolute glob strings are sent.
+    pub relative_watch_patterns: bool,
 }
 
 pub struct State {
     pub docs: DocumentStore,
+    pub projects: Projects,
     config: RwLock<Arc<Config>>,
     session: OnceLock<Session>,
     generations: AtomicU64,
@@ -55,6 +64,7 @@ impl State {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
         State {
             docs: DocumentStore::default(),
+            projects: Projects::default(),
             config: RwLock::new(Arc::new(Config {
                 settings: Settings::default(),
                 rules: Rules::Builtin,

@@ -340,6 +340,7 @@ mod tests {
             fingerprints: vec![],
             suppressed: vec![],
             warnings: vec![],
+            policy: std::sync::Arc::new(crate::project::FilePolicy::builtin(Default::default())),
         };
         let finding = Finding {
             rule,

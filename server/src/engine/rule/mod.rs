@@ -1,6 +1,7 @@
 //! Rules: their file format ([`model`]), loading and validation ([`load`]), and the
 //! compiled form the analyzer runs ([`Rule`], [`RuleSet`]).
 
+pub mod examples;
 pub mod load;
 pub mod model;
 
