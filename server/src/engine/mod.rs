@@ -2,6 +2,7 @@
 //! of LSP or terminals; the CLI and the server are thin adapters over it.
 
 pub mod analyze;
+pub mod binary;
 pub mod builtin_rules;
 pub mod document;
 pub mod fix;
@@ -11,6 +12,7 @@ pub mod rule;
 pub mod semantics;
 
 pub use analyze::{Analysis, Finding, RuleFilter, analyze};
+pub use binary::looks_binary;
 pub use document::{Document, TextRange};
 pub use fix::{Edit, Fix};
 pub use language::{Language, RuleLanguage};

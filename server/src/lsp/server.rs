@@ -346,6 +346,7 @@ impl LanguageServer for Backend {
         let uri = params.text_document.uri;
         if self.state.docs.remove(&uri).is_some() {
             let _ = self.state.publish.send(Publish::Clear { uri });
+            super::memory::release_freed_soon();
         }
     }
 
