@@ -48,7 +48,12 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (String, Vec<u8>, u32, std::time::S
             }
             out.insert(
                 path.strip_prefix(dir).unwrap().to_path_buf(),
-                (kind, bytes, meta.permissions().mode(), meta.modified().unwrap()),
+                (
+                    kind,
+                    bytes,
+                    meta.permissions().mode(),
+                    meta.modified().unwrap(),
+                ),
             );
         }
     }
@@ -61,7 +66,8 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (String, Vec<u8>, u32, std::time::S
 fn booby_trapped_workspace() -> TempDir {
     let dir = TempDir::new().unwrap();
     let root = dir.path();
-    let trap = "#!/bin/sh\ntouch \"$(dirname \"$0\")/pwned\"\ntouch /tmp/vigil-threat-model-pwned\n";
+    let trap =
+        "#!/bin/sh\ntouch \"$(dirname \"$0\")/pwned\"\ntouch /tmp/vigil-threat-model-pwned\n";
     for rel in [
         ".git/hooks/pre-commit",
         ".git/hooks/post-checkout",
@@ -80,17 +86,33 @@ fn booby_trapped_workspace() -> TempDir {
         "package.json",
         r#"{"name": "x", "scripts": {"preinstall": "touch pwned", "postinstall": "touch pwned", "prepare": "touch pwned", "lint": "touch pwned"}}"#,
     );
-    write(root, "go.mod", "module example.com/x\n\ngo 1.22\ntoolchain go1.99.0\n");
+    write(
+        root,
+        "go.mod",
+        "module example.com/x\n\ngo 1.22\ntoolchain go1.99.0\n",
+    );
     write(root, "Makefile", "all:\n\ttouch pwned\n");
-    write(root, ".vscode/settings.json", r#"{"vigil.extraRuleDirs": ["/"]}"#);
-    write(root, ".eslintrc.js", "require('child_process').execSync('touch pwned');\n");
+    write(
+        root,
+        ".vscode/settings.json",
+        r#"{"vigil.extraRuleDirs": ["/"]}"#,
+    );
+    write(
+        root,
+        ".eslintrc.js",
+        "require('child_process').execSync('touch pwned');\n",
+    );
     write(
         root,
         "src/app.js",
         "const crypto = require('crypto');\nconst h = crypto.createHash('md5');\nrequire('child_process').exec('touch pwned ' + process.argv[2]);\n",
     );
     write(root, "src/$(touch pwned).js", "eval(`touch ${x}`);\n");
-    write(root, "src/;touch pwned;.ts", "const h = require('crypto').createHash('sha1');\n");
+    write(
+        root,
+        "src/;touch pwned;.ts",
+        "const h = require('crypto').createHash('sha1');\n",
+    );
     write(
         root,
         "svc/main.go",
@@ -120,7 +142,10 @@ fn vigil(dir: &Path, home: &Path, args: &[&str]) -> Output {
 }
 
 fn nothing_ran(root: &Path) {
-    assert!(!root.join("pwned").exists(), "something in the workspace ran");
+    assert!(
+        !root.join("pwned").exists(),
+        "something in the workspace ran"
+    );
     for sub in [".git/hooks", "node_modules/.bin", "bin", "src"] {
         assert!(!root.join(sub).join("pwned").exists(), "{sub}: a trap ran");
     }
@@ -153,7 +178,10 @@ fn check_without_fix_leaves_the_workspace_byte_identical_and_runs_nothing() {
     // Findings were really made (the scan did read the traps' neighbours).
     let out = vigil(root, home.path(), &["check", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(report["summary"]["findings"].as_u64().unwrap() >= 4, "{report}");
+    assert!(
+        report["summary"]["findings"].as_u64().unwrap() >= 4,
+        "{report}"
+    );
     assert!(
         std::fs::read_dir(home.path()).unwrap().next().is_none(),
         "nothing is written to $HOME or $TMPDIR"
@@ -162,7 +190,11 @@ fn check_without_fix_leaves_the_workspace_byte_identical_and_runs_nothing() {
 
     // `-o` creates exactly the report; `--fix` changes exactly the fixed files and
     // leaves no temporary file behind.
-    let out = vigil(root, home.path(), &["check", "--format", "json", "-o", "report.json"]);
+    let out = vigil(
+        root,
+        home.path(),
+        &["check", "--format", "json", "-o", "report.json"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let after = snapshot(root);
     let added: Vec<&PathBuf> = after.keys().filter(|k| !before.contains_key(*k)).collect();
@@ -228,7 +260,11 @@ fn the_server_holds_no_network_socket_and_creates_no_file() {
     let home_str = home.path().display().to_string();
     let mut c = LspClient::spawn_in(
         root,
-        &[("HOME", &home_str), ("TMPDIR", &home_str), ("XDG_CACHE_HOME", &home_str)],
+        &[
+            ("HOME", &home_str),
+            ("TMPDIR", &home_str),
+            ("XDG_CACHE_HOME", &home_str),
+        ],
         &["--log-level", "trace"],
     );
     c.initialize(
@@ -260,7 +296,10 @@ fn the_server_holds_no_network_socket_and_creates_no_file() {
     assert!(fds.iter().any(|f| f.starts_with("pipe:")), "{fds:?}");
     let unnamed_unix = unnamed_unix_sockets(c.pid());
     for fd in &fds {
-        if let Some(inode) = fd.strip_prefix("socket:[").and_then(|s| s.strip_suffix(']')) {
+        if let Some(inode) = fd
+            .strip_prefix("socket:[")
+            .and_then(|s| s.strip_suffix(']'))
+        {
             assert!(
                 unnamed_unix.iter().any(|i| i == inode),
                 "socket {inode} is not an unnamed Unix socket: {fds:?}"
@@ -268,10 +307,13 @@ fn the_server_holds_no_network_socket_and_creates_no_file() {
         }
     }
     for table in ["tcp", "tcp6", "udp", "udp6", "raw", "raw6"] {
-        let text = std::fs::read_to_string(format!("/proc/{}/net/{table}", c.pid()))
-            .unwrap_or_default();
+        let text =
+            std::fs::read_to_string(format!("/proc/{}/net/{table}", c.pid())).unwrap_or_default();
         for fd in &fds {
-            if let Some(inode) = fd.strip_prefix("socket:[").and_then(|s| s.strip_suffix(']')) {
+            if let Some(inode) = fd
+                .strip_prefix("socket:[")
+                .and_then(|s| s.strip_suffix(']'))
+            {
                 assert!(
                     !text.split_whitespace().any(|w| w == inode),
                     "a {table} socket: {fds:?}"
@@ -322,7 +364,10 @@ fn rules_over_the_size_limits_are_refused_and_the_others_load() {
             "id = \"org/huge-regex\"\n{HEAD}query = \"(identifier) @finding\"\n[[constraints]]\ncapture = \"finding\"\nmatches = '\\w{{1000}}\\w{{1000}}'\n"
         ),
     );
-    let big_query = format!("((identifier) @finding (#any-of? @finding {}))", "\"x\" ".repeat(20_000));
+    let big_query = format!(
+        "((identifier) @finding (#any-of? @finding {}))",
+        "\"x\" ".repeat(20_000)
+    );
     write(
         rules.path(),
         "query.toml",
@@ -368,6 +413,9 @@ fn rules_over_the_size_limits_are_refused_and_the_others_load() {
         .filter_map(|d| d["code"].as_str())
         .collect();
     assert!(codes.contains(&"org/noisy"), "{codes:?}");
-    assert!(!codes.iter().any(|c| c.starts_with("org/huge")), "{codes:?}");
+    assert!(
+        !codes.iter().any(|c| c.starts_with("org/huge")),
+        "{codes:?}"
+    );
     assert!(c.shutdown_and_exit().success());
 }
