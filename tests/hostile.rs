@@ -545,6 +545,9 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, text[start..offset].chars().count() + 1)
 }
 
+/// (line, column) of the start and end of a finding, and its text.
+type Span = ((u64, u64), (u64, u64), String);
+
 #[test]
 fn crlf_and_mixed_line_endings_keep_check_positions_and_fixes_exact() {
     let dir = TempDir::new().unwrap();
@@ -555,7 +558,7 @@ fn crlf_and_mixed_line_endings_keep_check_positions_and_fixes_exact() {
     );
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let report = json(&out);
-    let got: Vec<((u64, u64), (u64, u64), String)> = findings(&report)
+    let got: Vec<Span> = findings(&report)
         .iter()
         .map(|f| {
             let range = (
@@ -575,7 +578,7 @@ fn crlf_and_mixed_line_endings_keep_check_positions_and_fixes_exact() {
             )
         })
         .collect();
-    let expected: Vec<((u64, u64), (u64, u64), String)> = ["'md5'", "'sha1'", "'md5'"]
+    let expected: Vec<Span> = ["'md5'", "'sha1'", "'md5'"]
         .iter()
         .zip(
             MIXED_EOL

@@ -247,7 +247,7 @@ fn five_hundred_documents_and_five_thousand_edits_with_requests_and_cancellation
         c.open(&d.uri, d.language, d.version, &d.text);
     }
 
-    let mut rng = Rng(0x5EED_0F_B16_C0DE);
+    let mut rng = Rng(0x0005_EED0_FB16_C0DE);
     let mut requests: Vec<(i64, bool)> = Vec::new(); // (id, cancelled)
     for n in 0..CHANGES {
         // Typing bursts: mostly the same few documents, sometimes any.
