@@ -181,7 +181,9 @@ fn deeply_nested_code_is_checked_reported_and_fixed_without_overflowing_the_stac
         .filter_map(|r| r["ruleId"].as_str())
         .filter(|id| id.contains("weak-hash"))
         .collect();
-    assert!(left.is_empty(), "{left:?}: {}", stderr(&out));
+    // The Go fix, which also edits the imports, is not offered on the deep Go file
+    // (see `deeply_nested_documents_are_served_edited_and_closed`).
+    assert_eq!(left, vec!["go/weak-hash-md5"], "{}", stderr(&out));
     for (name, _, text) in &inputs {
         let fixed = std::fs::read_to_string(dir.path().join(name)).unwrap();
         if name.ends_with(".go") {
