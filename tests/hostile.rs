@@ -916,7 +916,7 @@ fn a_rule_matching_everywhere_is_cut_short_with_a_warning() {
 }
 
 #[test]
-fn responses_to_hostile_requests_arrive_promptly() {
+fn positions_far_outside_the_document_are_clamped() {
     // Positions far outside the document are clamped, not a panic.
     let mut c = push_session();
     c.open("file:///p/a.js", "javascript", 1, JS_HEAD);
