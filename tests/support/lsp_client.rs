@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
@@ -53,7 +54,13 @@ pub struct LspClient {
 
 impl LspClient {
     pub fn spawn(env: &[(&str, &str)], args: &[&str]) -> LspClient {
+        Self::spawn_in(Path::new("."), env, args)
+    }
+
+    /// Starts the server with `dir` as its working directory.
+    pub fn spawn_in(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> LspClient {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil"));
+        cmd.current_dir(dir);
         cmd.arg("serve")
             .args(args)
             .stdin(Stdio::piped())

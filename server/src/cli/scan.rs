@@ -10,14 +10,12 @@ use super::walk::{Candidate, Skipped, io_reason};
 use crate::engine::fix::apply::verify_fix;
 use crate::engine::{
     Document, Finding, Fingerprint, Language, LineIndex, SuppressedFinding, analyze,
+    looks_binary,
 };
 use crate::project::FilePolicy;
 
 /// Default for `--max-file-size`: larger files are almost always generated or bundled.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
-
-/// How many leading bytes are searched for a NUL to call a file binary (as git does).
-const BINARY_SNIFF_LEN: usize = 8000;
 
 /// One analysed file.
 #[derive(Debug)]
@@ -61,7 +59,7 @@ pub fn read_source(path: &std::path::Path, max_size: u64) -> Result<String, Stri
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| io_reason(&e))?;
-    if bytes[..bytes.len().min(BINARY_SNIFF_LEN)].contains(&0) {
+    if looks_binary(&bytes) {
         return Err("binary file".into());
     }
     String::from_utf8(bytes).map_err(|e| {

@@ -78,11 +78,21 @@ pub fn discover(paths: &[PathBuf], options: WalkOptions) -> Result<Discovery, St
         for entry in walker(root, &options) {
             match entry {
                 Ok(entry) => {
-                    if !entry.file_type().is_some_and(|t| t.is_file()) {
+                    let Some(language) = Language::from_path(entry.path()) else {
                         continue;
-                    }
-                    if let Some(language) = Language::from_path(entry.path()) {
-                        files.insert(clean(entry.path()), language);
+                    };
+                    match entry.file_type() {
+                        Some(t) if t.is_file() => {
+                            files.insert(clean(entry.path()), language);
+                        }
+                        // Not followed (see `walker`): said, so a source file that is a
+                        // link (or a link loop) is not silently left out.
+                        Some(t) if t.is_symlink() => skipped.push(Skipped {
+                            path: clean(entry.path()),
+                            reason: "symbolic link, not followed (name its target to scan it)"
+                                .into(),
+                        }),
+                        _ => {}
                     }
                 }
                 Err(err) => skipped.push(Skipped {

@@ -99,6 +99,12 @@ pub struct Analysis {
 pub const MAX_FINDINGS_PER_RULE: usize = 500;
 /// Bound on in-progress query matches (tree-sitter's match limit).
 const MATCH_LIMIT: u32 = 4096;
+/// Matches start only at nodes at most this deep in the tree. Every enclosing node
+/// can hold in-progress matches, and tree-sitter scans them all at each capture once
+/// the match limit is reached: on code nested 100,000 levels deep that took minutes.
+/// Real code stays far below this depth (measured in tree nodes, several per
+/// syntactic level); deeper code is reported as not checked.
+const MAX_MATCH_DEPTH: u32 = 1000;
 
 /// Runs the enabled rules over `doc`, then applies the document's suppression
 /// comments ([`suppress::apply`]).
@@ -127,6 +133,12 @@ fn run_rules(doc: &Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis {
 
     let mut cursor = QueryCursor::new();
     cursor.set_match_limit(MATCH_LIMIT);
+    cursor.set_max_start_depth(Some(MAX_MATCH_DEPTH));
+    if nested_deeper_than(doc, MAX_MATCH_DEPTH) {
+        analysis.warnings.push(format!(
+            "code nested more than {MAX_MATCH_DEPTH} levels deep was not checked"
+        ));
+    }
     // (rule, flagged range) -> index of its finding: several patterns of one rule may
     // report the same node, e.g. a general pattern and a more specific one that knows
     // a fix. They make one finding that offers the fixes of every matching pattern.
@@ -148,6 +160,15 @@ fn run_rules(doc: &Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis {
             continue;
         };
         let range: TextRange = report.byte_range().into();
+        // A rule at its cap gains nothing from checking more new ranges, and checking
+        // constraints is the expensive part: a rule matching every identifier of a
+        // large file must not cost a constraint evaluation per identifier.
+        if per_rule.get(&rule_index).copied().unwrap_or(0) >= MAX_FINDINGS_PER_RULE
+            && !seen.contains_key(&(rule_index, range))
+        {
+            capped.insert(rule_index);
+            continue;
+        }
         let ev = Evaluator {
             doc,
             facts: facts.get_or_insert_with(|| FileFacts::compute(doc)),
@@ -159,12 +180,7 @@ fn run_rules(doc: &Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis {
             merge_fixes(&mut analysis.findings[existing], rule, &captures, &ev);
             continue;
         }
-        let count = per_rule.entry(rule_index).or_default();
-        if *count >= MAX_FINDINGS_PER_RULE {
-            capped.insert(rule_index);
-            continue;
-        }
-        *count += 1;
+        *per_rule.entry(rule_index).or_default() += 1;
         seen.insert((rule_index, range), analysis.findings.len());
         let message = Template::parse(&rule.message)
             .ok()
@@ -187,7 +203,7 @@ fn run_rules(doc: &Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis {
     }
     for i in capped {
         analysis.warnings.push(format!(
-            "rule {} matched more than {MAX_FINDINGS_PER_RULE} times; further findings were dropped",
+            "rule {} reached the limit of {MAX_FINDINGS_PER_RULE} findings in one file; further matches were not reported",
             rules.rules()[i].id
         ));
     }
@@ -195,6 +211,28 @@ fn run_rules(doc: &Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis {
         (a.range.start, a.range.end, &a.rule.id).cmp(&(b.range.start, b.range.end, &b.rule.id))
     });
     analysis
+}
+
+/// Whether some node lies deeper than `max` below the root: a linear cursor walk
+/// that stops at the first such node.
+fn nested_deeper_than(doc: &Document, max: u32) -> bool {
+    let mut cursor = doc.tree().walk();
+    loop {
+        if cursor.depth() > max {
+            return true;
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return false;
+            }
+        }
+    }
 }
 
 /// The fixes of `rule` whose conditions hold for this match and that can be built.

@@ -2,6 +2,7 @@
 //! of LSP or terminals; the CLI and the server are thin adapters over it.
 
 pub mod analyze;
+pub mod binary;
 pub mod builtin_rules;
 pub mod document;
 pub mod fingerprint;
@@ -14,6 +15,7 @@ pub mod suggest;
 pub mod suppress;
 
 pub use analyze::{Analysis, Finding, RuleFilter, analyze};
+pub use binary::looks_binary;
 pub use document::{Document, TextRange};
 pub use fingerprint::{FINGERPRINT_VERSION, Fingerprint, fingerprints};
 pub use fix::{Edit, Fix};

@@ -14,6 +14,12 @@ use crate::engine::{
 pub const SOURCE: &str = "vigil";
 /// Code of the informational diagnostic on files above the size limit.
 pub const FILE_TOO_LARGE: &str = "vigil/file-too-large";
+/// Code of the informational diagnostic on documents that look like binary data.
+pub const BINARY_DOCUMENT: &str = "vigil/binary-document";
+/// Code of the informational diagnostic on a limit the analysis hit.
+pub const ANALYSIS_LIMITED: &str = "vigil/analysis-limited";
+/// Codes of Vigil's own notes, which are not findings of a rule.
+const NOTES: [&str; 3] = [FILE_TOO_LARGE, BINARY_DOCUMENT, ANALYSIS_LIMITED];
 
 pub fn to_offset(index: &LineIndex, text: &str, pos: Position, enc: PositionEncoding) -> usize {
     index.offset(
@@ -163,13 +169,38 @@ pub fn file_too_large(size: usize, limit: usize) -> Diagnostic {
     }
 }
 
+/// The one diagnostic a document that looks like binary data gets.
+pub fn binary_document() -> Diagnostic {
+    Diagnostic {
+        range: Range::default(),
+        severity: Some(DiagnosticSeverity::INFORMATION),
+        code: Some(NumberOrString::String(BINARY_DOCUMENT.to_string())),
+        source: Some(SOURCE.to_string()),
+        message: "Vigil did not analyse this document: it contains NUL bytes, so it is binary data rather than source code".into(),
+        ..Diagnostic::default()
+    }
+}
+
+/// A limit the analysis hit (a rule cut short, a query too complex), shown at the
+/// top of the document.
+pub fn analysis_limited(warning: &str) -> Diagnostic {
+    Diagnostic {
+        range: Range::default(),
+        severity: Some(DiagnosticSeverity::INFORMATION),
+        code: Some(NumberOrString::String(ANALYSIS_LIMITED.to_string())),
+        source: Some(SOURCE.to_string()),
+        message: format!("Vigil: {warning}"),
+        ..Diagnostic::default()
+    }
+}
+
 /// The rule id of a Vigil diagnostic.
 pub fn rule_id(diagnostic: &Diagnostic) -> Option<&str> {
     if diagnostic.source.as_deref() != Some(SOURCE) {
         return None;
     }
     match &diagnostic.code {
-        Some(NumberOrString::String(id)) if id != FILE_TOO_LARGE => Some(id),
+        Some(NumberOrString::String(id)) if !NOTES.contains(&id.as_str()) => Some(id),
         _ => None,
     }
 }

@@ -18,7 +18,7 @@ use super::state::{Config, State};
 use super::test_hooks;
 use crate::baseline::path::relative_path;
 use crate::baseline::retain_new;
-use crate::engine::{Document, Finding, Language, PositionEncoding, analyze};
+use crate::engine::{Document, Finding, Language, PositionEncoding, analyze, looks_binary};
 use crate::project::FilePolicy;
 
 /// The result of analysing one generation of a document.
@@ -32,10 +32,11 @@ pub struct Outcome {
 
 #[derive(Debug)]
 pub struct Analyzed {
-    /// The document that was analysed; None when it was above the size limit, or
-    /// once its tree was dropped to save memory (see [`document_of`]).
+    /// The document that was analysed; None when it was not analysed, or once its
+    /// tree was dropped to save memory (see [`document_of`]).
     pub document: Option<Document>,
-    pub too_large: bool,
+    /// Not analysed: above the size limit, or binary data.
+    pub skipped: bool,
     pub findings: Vec<Finding>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -207,12 +208,10 @@ fn analyse_unguarded(
     let settings: &Settings = &config.settings;
     let size = content.text().len();
     if size > settings.max_file_size {
-        return Analyzed {
-            document: None,
-            too_large: true,
-            findings: Vec::new(),
-            diagnostics: vec![convert::file_too_large(size, settings.max_file_size)],
-        };
+        return skipped(convert::file_too_large(size, settings.max_file_size));
+    }
+    if looks_binary(content.text().as_bytes()) {
+        return skipped(convert::binary_document());
     }
     let doc = match content {
         Content::Parsed(doc) => doc,
@@ -238,12 +237,29 @@ fn analyse_unguarded(
         .findings
         .iter()
         .map(|f| convert::diagnostic(f, version, doc.line_index(), doc.text(), enc))
+        // Limits hit are shown where the user looks, not only in the log.
+        .chain(
+            analysis
+                .warnings
+                .iter()
+                .map(|w| convert::analysis_limited(w)),
+        )
         .collect();
     Analyzed {
         document: Some(doc),
-        too_large: false,
+        skipped: false,
         findings: analysis.findings,
         diagnostics,
+    }
+}
+
+/// The outcome for a document that is not analysed: one informational diagnostic.
+fn skipped(why: Diagnostic) -> Analyzed {
+    Analyzed {
+        document: None,
+        skipped: true,
+        findings: Vec::new(),
+        diagnostics: vec![why],
     }
 }
 
@@ -279,7 +295,7 @@ fn park_trees(state: &State, keep: &Uri) {
                 version: o.version,
                 result: Ok(Analyzed {
                     document: None,
-                    too_large: a.too_large,
+                    skipped: a.skipped,
                     findings: a.findings.clone(),
                     diagnostics: a.diagnostics.clone(),
                 }),
@@ -299,10 +315,10 @@ fn park_trees(state: &State, keep: &Uri) {
 
 /// The document an outcome describes, for hovers and code actions: the analysed one,
 /// or the same text parsed again if its tree was parked. None when the document was
-/// too large, or has changed since.
+/// not analysed, or has changed since.
 pub fn document_of(state: &State, uri: &Uri, outcome: &Outcome) -> Option<Document> {
     let analyzed = outcome.result.as_ref().ok()?;
-    if analyzed.too_large {
+    if analyzed.skipped {
         return None;
     }
     if let Some(doc) = &analyzed.document {

@@ -601,6 +601,7 @@ impl LanguageServer for Backend {
         }
         if self.state.docs.remove(&uri).is_some() {
             let _ = self.state.publish.send(Publish::Clear { uri });
+            super::memory::release_freed_soon();
         }
     }
 

@@ -125,7 +125,7 @@ fn render_finding(file: &ScannedFile, finding: &Finding, out: &mut String) {
 /// window around the range if very long) and the caret line under the range.
 fn snippet_line(line: &str, hl_start: usize, hl_end: usize) -> (String, String) {
     let (mut start, mut end, mut hl_end) = (0, line.len(), hl_end);
-    if display(line).width() > MAX_LINE_WIDTH {
+    if wider_than(line, MAX_LINE_WIDTH) {
         start = chars_back(line, hl_start, CONTEXT_CHARS);
         hl_end = hl_end.min(chars_forward(line, hl_start, MAX_HIGHLIGHT_CHARS));
         end = chars_forward(line, hl_end, CONTEXT_CHARS);
@@ -147,6 +147,28 @@ fn snippet_line(line: &str, hl_start: usize, hl_end: usize) -> (String, String) 
         shown.push('…');
     }
     (shown.trim_end().to_string(), carets)
+}
+
+/// Whether `line` is displayed wider than `max` columns (or is so long in characters
+/// that it is cut anyway, e.g. a run of zero-width marks). Stops counting early, so a
+/// multi-megabyte minified line costs no more than a short one, however many findings
+/// it carries.
+fn wider_than(line: &str, max: usize) -> bool {
+    let mut width = 0;
+    for (chars, c) in line.chars().enumerate() {
+        if chars > 4 * max {
+            return true;
+        }
+        width += match c {
+            '\t' => TAB_WIDTH,
+            c if c.is_control() => 1, // shown as U+FFFD
+            c => unicode_width::UnicodeWidthChar::width(c).unwrap_or(0),
+        };
+        if width > max {
+            return true;
+        }
+    }
+    false
 }
 
 fn display(s: &str) -> String {

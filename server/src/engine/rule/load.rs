@@ -48,6 +48,8 @@ impl std::error::Error for RuleError {}
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// Largest rule query, in bytes, for the same reason.
 const QUERY_SIZE_LIMIT: usize = 64 * 1024;
+/// Largest rule file read from a rule directory; built-in rules are a few KiB.
+const RULE_FILE_SIZE_LIMIT: u64 = 1 << 20;
 
 /// Loads every source; returns the rules that validated and an error for each that did
 /// not. Duplicate ids are errors on the later file.
@@ -128,6 +130,18 @@ pub fn read_rule_dir(dir: &Path) -> (Vec<RuleSource>, Vec<RuleError>) {
     }
     paths.sort();
     for path in paths {
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        if size > RULE_FILE_SIZE_LIMIT {
+            errors.push(RuleError {
+                origin: path.display().to_string(),
+                line: 1,
+                column: 1,
+                message: format!(
+                    "rule file is {size} bytes, over the limit of {RULE_FILE_SIZE_LIMIT}"
+                ),
+            });
+            continue;
+        }
         match std::fs::read_to_string(&path) {
             Ok(text) => sources.push(RuleSource {
                 origin: RuleOrigin::File(path),
