@@ -6,52 +6,22 @@
 //! hold for any rule set; the small projects use `js/weak-hash`, which flags every
 //! `createHash('md5'|'sha1')`.
 
+#[path = "support/process.rs"]
+mod process;
+use process::{code, json as json_of, stderr, stdout, vigil, write};
+
 #[path = "support/lsp_client.rs"]
 mod lsp_client;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use lsp_client::{LspClient, TIMEOUT, push_client_caps};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-fn vigil(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run vigil")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally")
-}
-
-fn json_of(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(o), stderr(o)))
-}
-
 fn findings(report: &Value) -> &Vec<Value> {
     report["findings"].as_array().expect("findings array")
-}
-
-fn write(dir: &Path, rel: &str, content: &str) -> PathBuf {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, content).unwrap();
-    path
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -363,7 +333,7 @@ fn identical_findings_in_one_file_stay_distinct() {
     write(
         root,
         "web/app.js",
-        &format!("{TWO_WEAK}const a = crypto.createHash('md5');\n"),
+        format!("{TWO_WEAK}const a = crypto.createHash('md5');\n"),
     );
     let out = vigil(
         root,

@@ -6,6 +6,10 @@
 //! selected explicitly, so new rules do not change them; the demo tests derive their
 //! expectations from the scan itself and hold for any rule set.
 
+#[path = "support/process.rs"]
+mod process;
+use process::{code, json, stderr, stdout, vigil, write};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -14,40 +18,6 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 const CRYPTO_RULES: &str = "js/weak-hash,go/weak-hash-md5";
-
-fn vigil(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .expect("run vigil")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally")
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(o), stderr(o)))
-}
-
-fn write(dir: &Path, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, content).unwrap();
-    path
-}
 
 /// `\t` and a multi-byte string before the flagged call test column arithmetic.
 const JS_WEAK: &str = "const crypto = require('crypto');\n\tconst a = '日本😀'; const d = crypto.createHash('md5').update(a).digest('hex');\n";

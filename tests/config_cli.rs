@@ -5,49 +5,17 @@
 //! loaded from the file (a broken one reported without losing the others), and
 //! `vigil rules test`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "support/process.rs"]
+mod process;
+use process::{code, repo_root, stderr, stdout, vigil, write};
+
+use std::path::Path;
 
 use serde_json::Value;
 use tempfile::TempDir;
 
 const JS_WEAK: &str = "const crypto = require('crypto');\nconst d = crypto.createHash('md5').update('x').digest('hex');\n";
 const GO_RAW_HTTP: &str = "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.Get(\"https://example.com\")\n}\n";
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn vigil(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run vigil")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally")
-}
-
-fn write(dir: &Path, rel: &str, content: &str) -> PathBuf {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, content).unwrap();
-    path
-}
 
 /// `vigil check --format json ARGS` in `dir`: (path, rule id, severity) of each finding.
 fn check_json(dir: &Path, args: &[&str]) -> (i32, Vec<(String, String, String)>, Value) {
@@ -259,7 +227,7 @@ fn rule_dirs_leading_out_of_the_project_are_rejected() {
         write(
             root,
             "vigil.toml",
-            &format!("extra-rule-dirs = [{entry:?}]\n"),
+            format!("extra-rule-dirs = [{entry:?}]\n"),
         );
         let o = vigil(root, &["check"]);
         assert_eq!(code(&o), 2, "{entry}: {}", stderr(&o));
@@ -277,8 +245,9 @@ fn rule_dirs_leading_out_of_the_project_are_rejected() {
 fn organisation_rules_from_the_file_and_a_broken_one_reported() {
     let dir = TempDir::new().unwrap();
     let root = dir.path();
-    let rule = std::fs::read_to_string(repo_root().join("rules/examples/org-rules/raw-http-client.toml"))
-        .unwrap();
+    let rule =
+        std::fs::read_to_string(repo_root().join("rules/examples/org-rules/raw-http-client.toml"))
+            .unwrap();
     write(root, "security/rules/raw-http.toml", &rule);
     write(
         root,
@@ -340,12 +309,13 @@ fn rules_test_passes_the_worked_example_and_reports_failures() {
 
     // A wrong expectation and a file that does not load: both fail, readably.
     let dir = TempDir::new().unwrap();
-    let rule = std::fs::read_to_string(repo_root().join("rules/examples/org-rules/raw-http-client.toml"))
-        .unwrap();
+    let rule =
+        std::fs::read_to_string(repo_root().join("rules/examples/org-rules/raw-http-client.toml"))
+            .unwrap();
     write(
         dir.path(),
         "rules/raw-http.toml",
-        &rule.replace("expect = [\"http.Get(url)\"]", "expect = [\"http.Get\"]"),
+        rule.replace("expect = [\"http.Get(url)\"]", "expect = [\"http.Get\"]"),
     );
     write(
         dir.path(),
@@ -366,4 +336,37 @@ fn rules_test_passes_the_worked_example_and_reports_failures() {
     let o = vigil(dir.path(), &["rules", "test", "no-such-dir"]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("no-such-dir is not a directory"));
+}
+
+#[test]
+fn suppressions_section_turns_other_tools_markers_off_for_the_project() {
+    let dir = TempDir::new().unwrap();
+    let go = "package main\n\nimport (\n\t\"crypto/md5\"\n\t\"fmt\"\n)\n\nfunc main() {\n\t// #nosec G401 -- checksum of a public file\n\tfmt.Println(md5.Sum(nil))\n}\n";
+    write(dir.path(), "svc/main.go", go);
+    // No vigil.toml: gosec's marker is honoured, as by default.
+    let (status, findings, report) = check_json(dir.path(), &[]);
+    assert_eq!((status, findings), (0, vec![]));
+    assert_eq!(report["summary"]["suppressed"], 1);
+
+    write(
+        dir.path(),
+        "vigil.toml",
+        "[suppressions]\nhonour-other-tools = false\n",
+    );
+    let (status, findings, _) = check_json(dir.path(), &[]);
+    assert_eq!(status, 1);
+    assert_eq!(
+        findings,
+        vec![finding("svc/main.go", "go/weak-hash-md5", "medium")]
+    );
+
+    // A misspelt key is an error with its line, never silently ignored.
+    write(
+        dir.path(),
+        "vigil.toml",
+        "[suppressions]\nhonour-other-tool = false\n",
+    );
+    let o = vigil(dir.path(), &["check"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("vigil.toml:2:"), "{}", stderr(&o));
 }

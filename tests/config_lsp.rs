@@ -5,6 +5,10 @@
 //! and the other rules stay), and shows the problems of an open `vigil.toml` or rule
 //! file as diagnostics on it.
 
+#[path = "support/process.rs"]
+mod process;
+use process::repo_root;
+
 #[path = "support/lsp_client.rs"]
 mod lsp_client;
 
@@ -35,13 +39,6 @@ query = """
   (#eq? @pkg "fmt") (#eq? @fn "Println")) @finding
 """
 "###;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 fn uri(path: &Path) -> String {
     format!("file://{}", path.display())

@@ -6,24 +6,12 @@
 //! Each suppressing case is checked against the same code without its marker, so a
 //! test cannot pass because the rule simply did not fire.
 
-use std::path::Path;
-use std::process::{Command, Output};
+#[path = "support/process.rs"]
+mod process;
+use process::{stdout, vigil};
 
 use serde_json::Value;
 use tempfile::TempDir;
-
-fn vigil(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run vigil")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
 
 /// Scans files with the given names and contents in a fresh directory, in one run
 /// (each run loads every rule, so cases share a run), and returns the JSON report.

@@ -3,6 +3,10 @@
 //! server holds no network socket and creates no file, and rules that would cost unbounded
 //! time or memory are refused.
 
+#[path = "support/process.rs"]
+mod process;
+use process::write;
+
 #[path = "support/lsp_client.rs"]
 mod lsp_client;
 
@@ -13,13 +17,6 @@ use std::process::{Command, Output};
 use lsp_client::{LspClient, push_client_caps};
 use serde_json::json;
 use tempfile::TempDir;
-
-fn write(dir: &Path, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, content).unwrap();
-    path
-}
 
 #[cfg(unix)]
 fn make_executable(path: &Path) {

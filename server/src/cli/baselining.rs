@@ -92,16 +92,13 @@ pub fn filters_by_path<'a>(
 impl Scope<'_> {
     fn covers(&self, entry: &Entry, skipped: &HashSet<String>) -> bool {
         // A rule that no longer exists cannot report its entries again.
-        let rule_ran = self
-            .rules
-            .get(&entry.rule_id)
-            .is_none_or(|r| {
-                self.filters
-                    .get(&entry.path)
-                    .copied()
-                    .unwrap_or(self.default_filter)
-                    .enabled(r)
-            });
+        let rule_ran = self.rules.get(&entry.rule_id).is_none_or(|r| {
+            self.filters
+                .get(&entry.path)
+                .copied()
+                .unwrap_or(self.default_filter)
+                .enabled(r)
+        });
         let under_scan = self.paths.iter().any(|p| {
             Path::new(&entry.path).starts_with(relative_path(&self.root.join(p), self.base))
         });

@@ -9,8 +9,7 @@ use rayon::prelude::*;
 use super::walk::{Candidate, Skipped, io_reason};
 use crate::engine::fix::apply::verify_fix;
 use crate::engine::{
-    Document, Finding, Fingerprint, Language, LineIndex, SuppressedFinding, analyze,
-    looks_binary,
+    Document, Finding, Fingerprint, Language, LineIndex, SuppressedFinding, analyze, looks_binary,
 };
 use crate::project::FilePolicy;
 

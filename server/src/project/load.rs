@@ -150,6 +150,7 @@ impl ProjectConfig {
                 .collect(),
             min_severity: raw.min_severity,
             min_confidence: raw.min_confidence,
+            honour_other_tools: raw.suppressions.as_ref().and_then(|s| s.honour_other_tools),
         };
         let patterns = |list: &[Spanned<String>], fallback: usize| {
             PathPatterns::new(list.iter().map(|s| s.get_ref().as_str()))
@@ -175,6 +176,7 @@ impl ProjectConfig {
                     .collect(),
                 min_severity: o.min_severity,
                 min_confidence: o.min_confidence,
+                honour_other_tools: None,
             };
             overrides.push((globs, policy));
         }

@@ -35,6 +35,8 @@ pub struct Policy {
     pub severity: HashMap<String, Severity>,
     pub min_severity: Option<Severity>,
     pub min_confidence: Option<Confidence>,
+    /// `[suppressions] honour-other-tools`; None: the file does not say.
+    pub honour_other_tools: Option<bool>,
 }
 
 impl Policy {
@@ -55,6 +57,9 @@ impl Policy {
         }
         if self.min_confidence.is_some() {
             filter.min_confidence = self.min_confidence;
+        }
+        if let Some(honour) = self.honour_other_tools {
+            filter.no_foreign_suppressions = !honour;
         }
     }
 

@@ -30,6 +30,16 @@ pub struct ConfigFile {
     pub extra_rule_dirs: Vec<Spanned<String>>,
     #[serde(default)]
     pub overrides: Vec<OverrideSpec>,
+    pub suppressions: Option<SuppressionsSpec>,
+}
+
+/// `[suppressions]`: how suppression comments are read.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SuppressionsSpec {
+    /// Whether other tools' markers (`#nosec`, `nosemgrep`, `eslint-disable-*`)
+    /// suppress the rules that list them in `aliases` (default: true).
+    pub honour_other_tools: Option<bool>,
 }
 
 /// `[[overrides]]`: a policy for the paths matching `paths`.

@@ -197,6 +197,22 @@ pub fn go_remove_unused_import(doc: &Document, path: &str, replaced: &[TextRange
     })
 }
 
+/// The edit rewriting the path of the (unnamed) import of `old` to `new`: used when
+/// `old` goes away and `new` comes in at the same place.
+pub fn go_replace_import_path(doc: &Document, old: &str, new: &str) -> Option<Edit> {
+    let spec = *go_import_specs(doc)
+        .iter()
+        .find(|s| spec_path(doc, **s) == old)?;
+    if spec.child_by_field_name("name").is_some() {
+        return None;
+    }
+    let path = spec.child_by_field_name("path")?;
+    Some(Edit {
+        range: path.byte_range().into(),
+        new_text: format!("\"{new}\""),
+    })
+}
+
 /// A Go package's default name is not free to refer to the package being imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NameTaken;

@@ -107,9 +107,31 @@ pub fn build_fix(
         edits.push(edit);
     }
     let replaced: Vec<TextRange> = edits.iter().map(|e| e.range).collect();
+    // Go imports that go away, with their removal edits: an added import whose
+    // insertion point falls inside one (the file's only import is the one replaced,
+    // `import "crypto/md5"`) takes its place instead of being inserted next to it.
+    let mut removals: Vec<(&str, Edit)> = Vec::new();
+    for import in &spec.remove_unused_imports {
+        if let Some(edit) = imports::go_remove_unused_import(ev.doc, import, &replaced) {
+            removals.push((import, edit));
+        }
+    }
     for import in &spec.add_imports {
         if go {
-            edits.extend(imports::go_add_import(ev.doc, import).ok()?);
+            let Some(add) = imports::go_add_import(ev.doc, import).ok()? else {
+                continue;
+            };
+            let at = add.range.start;
+            match removals
+                .iter()
+                .position(|(_, r)| r.range.start < at && at < r.range.end)
+            {
+                Some(i) => {
+                    let (removed, _) = removals.remove(i);
+                    edits.push(imports::go_replace_import_path(ev.doc, removed, import)?);
+                }
+                None => edits.push(add),
+            }
         } else {
             let edit = imports::js_add_named_import(ev.doc, ev.facts, import)
                 .or_else(|_| imports::js_add_import_statement(ev.doc, ev.facts, import).map(Some))
@@ -117,9 +139,7 @@ pub fn build_fix(
             edits.extend(edit);
         }
     }
-    for import in &spec.remove_unused_imports {
-        edits.extend(imports::go_remove_unused_import(ev.doc, import, &replaced));
-    }
+    edits.extend(removals.into_iter().map(|(_, edit)| edit));
     edits.sort_by_key(|e| (e.range.start, e.range.end));
     // Merge two insertions at one point (an added import next to a removed one is
     // fine, two edits over the same text are not).
