@@ -72,7 +72,7 @@ if [[ $quick -eq 0 ]]; then
   suite vscode-e2e-setup env VIGIL_E2E_HOME="$cache/vscode-e2e" vscode-extension/e2e/setup.sh
   suite vscode-e2e env VIGIL_E2E_HOME="$cache/vscode-e2e" vscode-extension/e2e/run.sh vscode-extension/vigil.vsix
   # Ends with "fuzz: N passed, M failed", N = targets that ran clean.
-  suite fuzz nice -n 10 server/fuzz/run.sh "${VIGIL_FUZZ_SECONDS:-5}"
+  suite fuzz nice -n 10 server/fuzz/run.sh "${VIGIL_FUZZ_SECONDS:-10}"
 fi
 
 echo
