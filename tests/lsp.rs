@@ -962,6 +962,27 @@ fn protocol_errors_get_proper_answers() {
     assert_eq!(status.code(), Some(0));
 }
 
+/// Valid JSON-RPC that tower-lsp-server cannot decode (an id of 1.5, a key given
+/// twice) once ended the session: it stopped reading input after answering it. Found
+/// by the `lsp_framing` fuzz target.
+#[test]
+fn undecodable_json_rpc_is_answered_and_the_session_goes_on() {
+    let mut c = LspClient::spawn(&[], &[]);
+    let bad: [&[u8]; 2] = [
+        br#"{"jsonrpc":"2.0","id":1.5,"method":"initialize","params":{}}"#,
+        br#"{"jsonrpc":"2.0","id":"twice","method":"shutdown","method":"exit"}"#,
+    ];
+    for body in bad {
+        let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        frame.extend_from_slice(body);
+        c.send_raw(&frame);
+    }
+    c.initialize(push_client_caps(), Value::Null);
+    c.open(JS_URI, "javascript", 1, JS_VULNERABLE);
+    assert_eq!(c.published(JS_URI, 1).len(), 2);
+    assert!(c.shutdown_and_exit().success());
+}
+
 #[test]
 fn exit_is_prompt_and_leaves_no_process() {
     // Exit without shutdown: status 1, per the specification.

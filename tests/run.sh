@@ -7,7 +7,8 @@
 #   3. Neovim end-to-end, on 0.7.2 (push diagnostics, UTF-16) and 0.11 (pull, UTF-8);
 #   4. Emacs (Eglot) end-to-end;
 #   5. the VS Code extension: type check, lint, unit tests, bundle, package the .vsix;
-#   6. VS Code end-to-end: the .vsix in real VS Code (code-server) driven by Chromium.
+#   6. VS Code end-to-end: the .vsix in real VS Code (code-server) driven by Chromium;
+#   7. a short fuzzing run: every libFuzzer target in server/fuzz for a few seconds.
 #
 # Usage: tests/run.sh [--quick]      --quick runs only step 1.
 # Tool caches (Neovim 0.11 venv, code-server, pytest venv) go to $VIGIL_CACHE
@@ -72,6 +73,8 @@ if [[ $quick -eq 0 ]]; then
   suite vscode-extension bash -c "cd vscode-extension && scripts/build.sh '$bin'"
   suite vscode-e2e-setup env VIGIL_E2E_HOME="$cache/vscode-e2e" vscode-extension/e2e/setup.sh
   suite vscode-e2e env VIGIL_E2E_HOME="$cache/vscode-e2e" vscode-extension/e2e/run.sh vscode-extension/vigil.vsix
+  # Ends with "fuzz: N passed, M failed", N = targets that ran clean.
+  suite fuzz nice -n 10 server/fuzz/run.sh "${VIGIL_FUZZ_SECONDS:-10}"
 fi
 
 echo

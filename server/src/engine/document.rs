@@ -150,9 +150,17 @@ impl Document {
     }
 
     /// Re-parses after edits, reusing the unchanged parts of the old tree.
+    ///
+    /// Text with syntax errors is parsed again from scratch: tree-sitter's error
+    /// recovery can settle differently when it reuses old subtrees, and findings must
+    /// not depend on the order in which the text was typed. Error-free text (the
+    /// common case) keeps the incremental parse, which then equals a fresh one.
     pub fn reparse(&mut self) {
         if self.dirty {
             self.tree = parse(self.language, &self.text, Some(&self.tree));
+            if self.tree.root_node().has_error() {
+                self.tree = parse(self.language, &self.text, None);
+            }
             self.dirty = false;
         }
     }
@@ -210,6 +218,24 @@ mod tests {
             fresh.tree().root_node().to_sexp()
         );
         assert!(!doc.has_syntax_errors());
+    }
+
+    /// tree-sitter's error recovery can differ between an incremental re-parse and a
+    /// fresh parse of the same broken text (here a `MISSING ?.` against an ERROR
+    /// node), so findings would depend on the edit history. Found by the
+    /// `document_edits` fuzz target.
+    #[test]
+    fn broken_text_reparses_like_a_fresh_parse() {
+        let base = "\u{fffd}import { randomBytesInvite {\n  email:\0\0\0\0\0\0\0\0 string;\n  code: string\u{fffd}\u{fffd}\u{fffd}\u{fffd}\nexport function createInvite(email: string): Invite {\n   code: string\u{fffd}\u{fffd}\u{fffd}\u{fffd}\nexport function createInvite(email: string): Invite {\n  const inviteToken = Math.random().toString(18).substring(2\u{fffd}, 12);\n  return { email, code: inviteToken };\n}\n\n// Safe: a cryptographieturn randomBytes(16).toString('hex');\n}\n";
+        let mut doc = Document::new(Language::TypeScript, base);
+        doc.edit(TextRange::new(31, 31), "中文");
+        doc.edit(TextRange::new(10, 46), "");
+        doc.reparse();
+        let fresh = Document::new(Language::TypeScript, doc.text().to_string());
+        assert_eq!(
+            doc.tree().root_node().to_sexp(),
+            fresh.tree().root_node().to_sexp()
+        );
     }
 
     #[test]

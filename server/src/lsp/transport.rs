@@ -110,6 +110,18 @@ fn frame(body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// What tower-lsp-server decodes a frame body as (its own `Message` is private, so
+/// this mirrors it: the same untagged enum of its public types, in the same order).
+/// A body that does not decode as this would end the service's input for good.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum ServiceMessage {
+    #[allow(dead_code)] // only whether it decodes matters
+    Response(tower_lsp_server::jsonrpc::Response),
+    #[allow(dead_code)]
+    Request(tower_lsp_server::jsonrpc::Request),
+}
+
 /// Why a body is not a JSON-RPC message tower-lsp-server can route, as an error
 /// response; None when it is fine.
 fn reject(body: &[u8]) -> Option<Value> {
@@ -119,12 +131,21 @@ fn reject(body: &[u8]) -> Option<Value> {
         Err(_) => return Some(error(-32700, "Parse error", Value::Null)),
     };
     let id = value.get("id").cloned().unwrap_or(Value::Null);
-    let valid_id = matches!(id, Value::Null | Value::Number(_) | Value::String(_));
+    // tower-lsp-server's ids are strings or 64-bit signed integers: 1.5 or 2^63 are
+    // valid JSON-RPC numbers it cannot decode.
+    let valid_id = match &id {
+        Value::Null | Value::String(_) => true,
+        Value::Number(n) => n.is_i64(),
+        _ => false,
+    };
     let is_message = value.get("jsonrpc") == Some(&json!("2.0"))
         && valid_id
         && (value.get("method").is_some_and(Value::is_string)
             || (value.get("id").is_some()
-                && (value.get("result").is_some() || value.get("error").is_some())));
+                && (value.get("result").is_some() || value.get("error").is_some())))
+        // The shape is right; the service's own types must also accept it (they
+        // reject, for one, an object with a key twice, which `Value` accepts).
+        && serde_json::from_slice::<ServiceMessage>(body).is_ok();
     if is_message {
         None
     } else {
@@ -199,5 +220,30 @@ mod tests {
         assert!(reject(br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#).is_none());
         assert!(reject(br#"{"jsonrpc":"2.0","method":"exit"}"#).is_none());
         assert!(reject(br#"{"jsonrpc":"2.0","id":"a","result":null}"#).is_none());
+    }
+
+    /// Valid JSON-RPC that tower-lsp-server cannot decode: passed on, it ended the
+    /// session (found by the `lsp_framing` fuzz target).
+    #[test]
+    fn rejects_messages_the_service_cannot_decode() {
+        for body in [
+            &br#"{"jsonrpc":"2.0","id":1.5,"method":"initialize","params":{}}"#[..],
+            br#"{"jsonrpc":"2.0","id":9223372036854775808,"method":"shutdown"}"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"shutdown","method":"exit"}"#,
+            br#"{"jsonrpc":"2.0","id":2,"result":null,"id":3}"#,
+        ] {
+            let text = std::str::from_utf8(body).unwrap();
+            let response = reject(body).unwrap_or_else(|| panic!("passed on: {text}"));
+            assert_eq!(response["error"]["code"], -32600, "{text}");
+            assert!(
+                serde_json::from_slice::<ServiceMessage>(body).is_err(),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            reject(br#"{"jsonrpc":"2.0","id":-7,"method":"x"}"#),
+            None,
+            "negative ids are fine"
+        );
     }
 }
