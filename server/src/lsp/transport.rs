@@ -71,15 +71,56 @@ enum Frame {
     Eof,
 }
 
+/// Longest header line read; a longer one makes the frame's header invalid (and is
+/// skipped, never buffered whole: a client cannot make the server hold a huge line).
+const MAX_HEADER_LINE: usize = 8 << 10;
+
+/// One header line as bytes (header bytes need not be UTF-8: a bad byte makes a bad
+/// header, not the end of the session), `None` at the end of input. An overlong line
+/// is skipped to its end and returned as `Some(None)`.
+async fn read_header_line(reader: &mut (impl AsyncBufReadExt + Unpin)) -> Option<Option<Vec<u8>>> {
+    let mut line = Vec::new();
+    let n = (&mut *reader)
+        .take(MAX_HEADER_LINE as u64)
+        .read_until(b'\n', &mut line)
+        .await
+        .ok()?;
+    if n == 0 {
+        return None;
+    }
+    if line.ends_with(b"\n") || n < MAX_HEADER_LINE {
+        return Some(Some(line));
+    }
+    loop {
+        line.clear();
+        let n = (&mut *reader)
+            .take(MAX_HEADER_LINE as u64)
+            .read_until(b'\n', &mut line)
+            .await
+            .ok()?;
+        if n == 0 {
+            return None;
+        }
+        if line.ends_with(b"\n") {
+            return Some(None);
+        }
+    }
+}
+
 async fn read_frame(reader: &mut (impl AsyncBufReadExt + Unpin)) -> Frame {
     let mut length: Option<usize> = None;
     let mut saw_header = false;
+    let mut overlong = false;
     loop {
-        let mut line = String::new();
-        match reader.read_line(&mut line).await {
-            Ok(0) | Err(_) => return Frame::Eof,
-            Ok(_) => {}
-        }
+        let Some(line) = read_header_line(reader).await else {
+            return Frame::Eof;
+        };
+        let Some(line) = line else {
+            overlong = true;
+            saw_header = true;
+            continue;
+        };
+        let line = String::from_utf8_lossy(&line);
         let line = line.trim_end_matches(['\r', '\n']);
         if line.is_empty() {
             if !saw_header {
@@ -99,6 +140,9 @@ async fn read_frame(reader: &mut (impl AsyncBufReadExt + Unpin)) -> Frame {
     };
     let mut body = vec![0; length];
     match reader.read_exact(&mut body).await {
+        // The body of a frame with an overlong header line is read (so the stream
+        // stays in step) and dropped.
+        Ok(_) if overlong => Frame::BadHeader,
         Ok(_) => Frame::Body(body),
         Err(_) => Frame::Eof,
     }
@@ -244,6 +288,34 @@ mod tests {
             reject(br#"{"jsonrpc":"2.0","id":-7,"method":"x"}"#),
             None,
             "negative ids are fine"
+        );
+    }
+
+    /// Reads every frame of `input` as the input pump does.
+    async fn frames(input: &[u8]) -> Vec<Result<Vec<u8>, ()>> {
+        let mut reader = BufReader::new(input);
+        let mut out = Vec::new();
+        loop {
+            match read_frame(&mut reader).await {
+                Frame::Eof => return out,
+                Frame::BadHeader => out.push(Err(())),
+                Frame::Body(b) => out.push(Ok(b)),
+            }
+        }
+    }
+
+    /// Header bytes that are not UTF-8, and a header line longer than any real one,
+    /// make one bad frame; the frames after them are still read.
+    #[tokio::test]
+    async fn bad_header_bytes_and_overlong_lines_spoil_one_frame_only() {
+        let mut input = b"Content-Length: 2\r\nX-\xff\xfe: \x80\r\n\r\n{}".to_vec();
+        input.extend_from_slice(b"X-Long: ");
+        input.extend(std::iter::repeat_n(b'a', 3 * MAX_HEADER_LINE));
+        input.extend_from_slice(b"\r\nContent-Length: 2\r\n\r\n[]");
+        input.extend_from_slice(b"Content-Length: 4\r\n\r\nnull");
+        assert_eq!(
+            frames(&input).await,
+            vec![Ok(b"{}".to_vec()), Err(()), Ok(b"null".to_vec())]
         );
     }
 }
