@@ -21,7 +21,7 @@ shift $(($# > 0 ? 1 : 0))
 
 # Every target. A new one (such as the project config loader) goes here, in
 # Cargo.toml, and in fuzz_targets/; seeds, if any, in seed.py.
-TARGETS=(document_edits analyze_js analyze_ts analyze_tsx analyze_go rule_loader settings lsp_framing)
+TARGETS=(document_edits analyze_js analyze_ts analyze_tsx analyze_go rule_loader settings vigil_toml lsp_framing)
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=("${TARGETS[@]}")
 

@@ -74,6 +74,18 @@ for s in settings:
     write("settings", json.dumps(s))
 
 
+# vigil.toml: the annotated sample, and small files with each kind of mistake.
+write("vigil_toml", (root / "rules" / "examples" / "vigil.toml").read_text(encoding="utf-8"))
+for toml_text in [
+    "",
+    'select = ["js/", "CWE-89"]\nignore = ["js/weak-hash"]\nmin-severity = "low"\n',
+    '[severity]\n"go/weak-hash-md5" = "high"\n[[overrides]]\npaths = ["tests/**"]\nignore = ["go/"]\n',
+    'exclude = ["vendor", "**/*.min.js"]\nextra-rule-dirs = ["../outside"]\n',
+    '[suppressions]\nhonour-other-tools = false\nignroe = 1\n',
+]:
+    write("vigil_toml", toml_text)
+
+
 def frame(message):
     body = json.dumps(message).encode()
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
