@@ -8,7 +8,7 @@
 
 #[path = "support/process.rs"]
 mod process;
-use process::{code, json as json_of, stderr, stdout, vigil, write};
+use process::{code, demo_copy, json as json_of, stderr, stdout, vigil, write};
 
 #[path = "support/lsp_client.rs"]
 mod lsp_client;
@@ -22,26 +22,6 @@ use tempfile::TempDir;
 
 fn findings(report: &Value) -> &Vec<Value> {
     report["findings"].as_array().expect("findings array")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
-
-fn demo_copy() -> TempDir {
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/demo");
-    let dir = TempDir::new().unwrap();
-    copy_dir(&demo, &dir.path().join("demo"));
-    dir
 }
 
 /// The source files under `dir`, relative paths with `/`.

@@ -8,7 +8,7 @@
 
 #[path = "support/process.rs"]
 mod process;
-use process::{code, json, stderr, stdout, vigil, write};
+use process::{code, demo_copy, json, stderr, stdout, vigil, write};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -600,26 +600,6 @@ fn fix_applies_only_allowed_fixes_and_composes_on_one_line() {
     // No temporary files are left behind.
     let names: Vec<PathBuf> = snapshot(dir.path()).into_keys().collect();
     assert_eq!(names, [PathBuf::from("app.js"), PathBuf::from("main.go")]);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
-
-fn demo_copy() -> TempDir {
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/demo");
-    let dir = TempDir::new().unwrap();
-    copy_dir(&demo, &dir.path().join("demo"));
-    dir
 }
 
 /// (path, rule, message) of each finding: stable across fixes that move lines.

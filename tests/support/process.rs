@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
+use tempfile::TempDir;
 
 /// `vigil ARGS` in `dir`. Colour is left to the binary's own detection (stdout is a
 /// pipe, so none), whatever the environment of the test run says.
@@ -56,4 +57,25 @@ pub fn repo_root() -> PathBuf {
         .parent()
         .unwrap()
         .to_path_buf()
+}
+
+/// Copies the directory tree `from` to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// A temporary directory holding a copy of the demo apps as `demo/`.
+pub fn demo_copy() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    copy_dir(&repo_root().join("tests/demo"), &dir.path().join("demo"));
+    dir
 }

@@ -24,8 +24,9 @@ pub fn relative_path(file: &Path, base: &Path) -> String {
     parts.join("/")
 }
 
-/// Removes `.` and resolves `..` without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
+/// Removes `.` and resolves `..` without touching the file system (also used for
+/// SARIF's paths relative to the scan root).
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {

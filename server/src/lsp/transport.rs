@@ -80,18 +80,10 @@ const MAX_HEADER_LINE: usize = 8 << 10;
 /// is skipped to its end and returned as `Some(None)`.
 async fn read_header_line(reader: &mut (impl AsyncBufReadExt + Unpin)) -> Option<Option<Vec<u8>>> {
     let mut line = Vec::new();
-    let n = (&mut *reader)
-        .take(MAX_HEADER_LINE as u64)
-        .read_until(b'\n', &mut line)
-        .await
-        .ok()?;
-    if n == 0 {
-        return None;
-    }
-    if line.ends_with(b"\n") || n < MAX_HEADER_LINE {
-        return Some(Some(line));
-    }
+    let mut overlong = false;
     loop {
+        // At most MAX_HEADER_LINE bytes a read; an overlong line is read on in chunks
+        // of that size (each dropped) until its newline.
         line.clear();
         let n = (&mut *reader)
             .take(MAX_HEADER_LINE as u64)
@@ -101,9 +93,10 @@ async fn read_header_line(reader: &mut (impl AsyncBufReadExt + Unpin)) -> Option
         if n == 0 {
             return None;
         }
-        if line.ends_with(b"\n") {
-            return Some(None);
+        if line.ends_with(b"\n") || n < MAX_HEADER_LINE {
+            return Some((!overlong).then_some(line));
         }
+        overlong = true;
     }
 }
 

@@ -14,12 +14,13 @@
 //! findings (`baselineState: "new"`) and the run's `properties.baseline` counts the
 //! hidden and fixed ones.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Value, json};
 
 use super::{Report, position};
+use crate::baseline::path::normalize;
 use crate::cli::scan::ScannedFile;
 use crate::engine::{
     Confidence, FINGERPRINT_VERSION, Finding, Rule, Severity, Suppression, TextRange,
@@ -134,23 +135,6 @@ fn rule_descriptor(rule: &Rule) -> Value {
             "security-severity": rule.severity.security_severity(),
         },
     })
-}
-
-/// Removes `.` and resolves `..` without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn encode_path(path: &Path) -> String {
