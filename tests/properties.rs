@@ -7,7 +7,10 @@
 //!    change through `Document::edit`, one incremental re-parse per notification).
 //!    After every notification the text equals an independently edited copy, and the
 //!    tree (every node's kind, field, byte range and points) and the findings (rule,
-//!    range, message, severity, fixes) equal those of a fresh parse and analysis.
+//!    range, message, severity, fixes, suppressed ones, warnings) equal those of a
+//!    fresh parse and analysis. The server's findings come from incremental analysis
+//!    (`analyze_document`, which redoes only what the edits changed), run after most
+//!    notifications and so over one or several edits at a time.
 //! 2. **Positions round-trip.** On text with multi-byte characters and mixed line
 //!    endings, byte offset -> line/column -> byte offset is the identity at every
 //!    addressable character boundary, columns agree with an independent count, and
@@ -27,9 +30,11 @@ use proptest::sample::Index;
 use proptest::test_runner::Config;
 use tokio::sync::watch;
 use tower_lsp_server::ls_types::{Position, TextDocumentContentChangeEvent};
+use vigil::engine::analyze::incremental::{INCREMENTAL_RUNS, cached_facts};
+use vigil::engine::semantics::FileFacts;
 use vigil::engine::{
-    Document, Language, LineCol, LineIndex, PositionEncoding, RuleFilter, RuleLanguage, RuleSet,
-    analyze,
+    Analysis, Document, Language, LineCol, LineIndex, PositionEncoding, RuleFilter, RuleLanguage,
+    RuleSet, analyze, analyze_document,
 };
 use vigil::lsp::documents::{Content, OpenDocument};
 
@@ -318,17 +323,40 @@ fn tree_difference(incremental: &Document, fresh: &Document) -> Option<String> {
     }
 }
 
-fn findings(doc: &Document) -> Vec<String> {
-    analyze(doc, RuleSet::builtin(), &RuleFilter::default())
+/// An analysis, comparably: findings, suppressed findings (with their markers) and
+/// warnings.
+fn describe(analysis: &Analysis) -> Vec<String> {
+    let finding = |f: &vigil::engine::Finding| {
+        format!(
+            "{} {:?} {:?} {:?} {:?}",
+            f.rule.id, f.range, f.message, f.severity, f.fixes
+        )
+    };
+    analysis
         .findings
         .iter()
-        .map(|f| {
-            format!(
-                "{} {:?} {:?} {:?} {:?}",
-                f.rule.id, f.range, f.message, f.severity, f.fixes
-            )
-        })
+        .map(finding)
+        .chain(
+            analysis
+                .suppressed
+                .iter()
+                .map(|s| format!("suppressed {} by {:?}", finding(&s.finding), s.suppression)),
+        )
+        .chain(analysis.warnings.iter().map(|w| format!("warning {w}")))
         .collect()
+}
+
+fn fresh_findings(doc: &Document) -> Vec<String> {
+    describe(&analyze(doc, RuleSet::builtin(), &RuleFilter::default()))
+}
+
+/// What the server reports: the document's analysis, updated incrementally.
+fn server_findings(doc: &mut Document) -> Vec<String> {
+    describe(&analyze_document(
+        doc,
+        RuleSet::builtin(),
+        &RuleFilter::default(),
+    ))
 }
 
 fn open(language: Language, text: String) -> OpenDocument {
@@ -351,6 +379,10 @@ fn check_case(case: &Case) -> Result<(), String> {
         source.text.clone()
     };
     let mut server_doc = open(source.language, model.clone());
+    if let Content::Parsed(doc) = &mut server_doc.content {
+        server_findings(doc);
+    }
+    let steps = case.notifications.len();
     for (step, specs) in case.notifications.iter().enumerate() {
         let mut changes = Vec::new();
         for spec in specs {
@@ -368,7 +400,7 @@ fn check_case(case: &Case) -> Result<(), String> {
         // No size limit: the document keeps its tree, as an open file below
         // `maxFileSize` does.
         server_doc.apply_changes(&changes, case.encoding, usize::MAX);
-        let Content::Parsed(incremental) = &server_doc.content else {
+        let Content::Parsed(incremental) = &mut server_doc.content else {
             return Err(format!("step {step}: the document lost its tree"));
         };
         if incremental.text() != model {
@@ -377,11 +409,31 @@ fn check_case(case: &Case) -> Result<(), String> {
                 incremental.text()
             ));
         }
+        // Typing goes on while analysis runs: some analyses cover several notifications.
+        if (step + case.source) % 3 == 1 && step + 1 < steps {
+            continue;
+        }
+        // The server's incremental analysis equals a full analysis of its document...
+        let got = server_findings(incremental);
+        let facts = cached_facts(incremental).expect("the analysis is kept");
+        if !facts.same_as(&FileFacts::compute(incremental)) {
+            return Err(format!(
+                "step {step} on {model:?}: facts updated to {facts:#?}, computed afresh {:#?}",
+                FileFacts::compute(incremental)
+            ));
+        }
+        let full = fresh_findings(incremental);
+        if got != full {
+            return Err(format!(
+                "step {step} on {model:?}: incremental analysis {got:#?}, full analysis {full:#?}"
+            ));
+        }
+        // ...and that document equals a fresh parse of the text.
         let fresh = Document::new(source.language, model.clone());
         if let Some(diff) = tree_difference(incremental, &fresh) {
             return Err(format!("step {step} on {model:?}: {diff}"));
         }
-        let (got, want) = (findings(incremental), findings(&fresh));
+        let want = fresh_findings(&fresh);
         if got != want {
             return Err(format!(
                 "step {step} on {model:?}: findings {got:#?}, fresh {want:#?}"
@@ -413,6 +465,39 @@ proptest! {
         if let Err(e) = check_case(&case) {
             return Err(TestCaseError::fail(e));
         }
+    }
+}
+
+/// The property above is only worth something if analyses really are incremental:
+/// typing into real code (no whole-text replacement, no limit hit) must not fall back
+/// to a full analysis.
+#[test]
+fn typing_is_analysed_incrementally() {
+    for source in corpus().iter().filter(|s| s.text.len() > 200).take(20) {
+        let mut doc = Document::new(source.language, source.text.clone());
+        let filter = RuleFilter::default();
+        analyze_document(&mut doc, RuleSet::builtin(), &filter);
+        let before = INCREMENTAL_RUNS.load(std::sync::atomic::Ordering::Relaxed);
+        for line in 0..3 {
+            // A space at the end of a line, as the latency benchmark types.
+            let at = doc
+                .text()
+                .match_indices('\n')
+                .nth(line)
+                .map_or(doc.text().len(), |(i, _)| i);
+            doc.edit(vigil::engine::TextRange::new(at, at), " ");
+            doc.reparse();
+            let got = describe(&analyze_document(&mut doc, RuleSet::builtin(), &filter));
+            let fresh = Document::new(source.language, doc.text().to_string());
+            assert_eq!(got, fresh_findings(&fresh), "on {:?}", doc.text());
+        }
+        let after = INCREMENTAL_RUNS.load(std::sync::atomic::Ordering::Relaxed);
+        // Other tests run in parallel and may add to the counter; at least ours did.
+        assert!(
+            after >= before + 3,
+            "a keystroke in {:?} was analysed in full",
+            source.text
+        );
     }
 }
 

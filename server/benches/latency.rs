@@ -28,7 +28,9 @@ use std::time::{Duration, Instant};
 use lsp_client::{Encoding, LspClient, push_client_caps};
 use serde_json::json;
 use vigil::engine::semantics::FileFacts;
-use vigil::engine::{Document, Language, RuleFilter, RuleSet, TextRange, analyze};
+use vigil::engine::{
+    Document, Language, RuleFilter, RuleSet, TextRange, analyze, analyze_document,
+};
 
 const EDITS: usize = 200;
 const DOCUMENTS: usize = 500;
@@ -135,8 +137,10 @@ fn cpu_ms(pid: u32) -> f64 {
 /// and median over 20 single-character edits.
 fn engine_breakdown(name: &str, language: Language, text: &str) {
     let mut doc = Document::new(language, text.to_string());
-    let (mut reparse, mut facts, mut analysis) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut reparse, mut facts, mut analysis, mut incremental) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let filter = RuleFilter::default();
+    analyze_document(&mut doc, RuleSet::builtin(), &filter);
     for i in 0..20 {
         let mut at = (text.len() / 21) * (i + 1);
         while !doc.text().is_char_boundary(at) {
@@ -152,16 +156,20 @@ fn engine_breakdown(name: &str, language: Language, text: &str) {
         let t = Instant::now();
         let _ = analyze(&doc, RuleSet::builtin(), &filter);
         analysis.push(t.elapsed());
+        let t = Instant::now();
+        let _ = analyze_document(&mut doc, RuleSet::builtin(), &filter);
+        incremental.push(t.elapsed());
     }
     let stat = |v: &mut Vec<Duration>| {
         v.sort();
         format!("{:>6.1}/{:>6.1}", percentile(v, 0.0), percentile(v, 0.5))
     };
     println!(
-        "{name:<18} engine min/median ms: edit+reparse {}  file facts {}  analyze (incl. facts) {}",
+        "{name:<18} engine min/median ms: edit+reparse {}  file facts {}  full analysis {}  incremental analysis {}",
         stat(&mut reparse),
         stat(&mut facts),
         stat(&mut analysis),
+        stat(&mut incremental),
     );
 }
 

@@ -2,9 +2,11 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tree_sitter::{InputEdit, Parser, Tree};
 
+use super::analyze::incremental::AnalysisCache;
 use super::language::Language;
 use super::line_index::LineIndex;
 
@@ -80,6 +82,91 @@ impl From<tree_sitter::Range> for TextRange {
 /// (see [`Document::reparse`]): a fresh parse of this much takes a few milliseconds.
 pub const FRESH_REPARSE_MAX_BYTES: usize = 64 << 10;
 
+/// One edit in bytes: `[start, old_end)` of the text before it became
+/// `[start, new_end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteEdit {
+    pub start: usize,
+    pub old_end: usize,
+    pub new_end: usize,
+}
+
+impl ByteEdit {
+    /// Where `range` (before the edit) lies after it, widened to cover the edit when
+    /// they meet: a range of changed text stays a range of changed text.
+    pub fn widen(&self, range: TextRange) -> TextRange {
+        if range.end < self.start {
+            range
+        } else if range.start > self.old_end {
+            self.shift(range)
+        } else {
+            let end = if range.end <= self.old_end {
+                self.new_end
+            } else {
+                range.end - self.old_end + self.new_end
+            };
+            TextRange::new(range.start.min(self.start), end.max(self.new_end))
+        }
+    }
+
+    /// Where `range` lies after the edit, or None when the edit touches it (overlaps
+    /// or borders it: text typed at either end may belong to the node).
+    pub fn map(&self, range: TextRange) -> Option<TextRange> {
+        if range.end < self.start {
+            Some(range)
+        } else if range.start > self.old_end {
+            Some(self.shift(range))
+        } else {
+            None
+        }
+    }
+
+    fn shift(&self, range: TextRange) -> TextRange {
+        let s = |p: usize| p - self.old_end + self.new_end;
+        TextRange::new(s(range.start), s(range.end))
+    }
+}
+
+/// What changed since the document's last analysis, so the next one can be limited to
+/// it (see [`super::analyze::incremental`]).
+#[derive(Debug, Clone, Default)]
+pub struct ChangeLog {
+    /// The edits, in order, each in the coordinates of the text it applied to.
+    pub edits: Vec<ByteEdit>,
+    /// Ranges of the current text whose characters or syntax changed.
+    pub changed: Vec<TextRange>,
+    /// Too much happened to track (whole-text replacement, very many edits, a
+    /// from-scratch re-parse): the next analysis looks at everything.
+    pub lost: bool,
+}
+
+/// More edits than this between two analyses are not tracked one by one.
+const MAX_TRACKED_EDITS: usize = 256;
+
+impl ChangeLog {
+    fn record(&mut self, edit: ByteEdit) {
+        if self.lost {
+            return;
+        }
+        if self.edits.len() >= MAX_TRACKED_EDITS {
+            self.lose();
+            return;
+        }
+        for r in &mut self.changed {
+            *r = edit.widen(*r);
+        }
+        self.changed.push(TextRange::new(edit.start, edit.new_end));
+        self.edits.push(edit);
+    }
+
+    fn lose(&mut self) {
+        *self = ChangeLog {
+            lost: true,
+            ..ChangeLog::default()
+        };
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Document {
     language: Language,
@@ -88,6 +175,11 @@ pub struct Document {
     tree: Tree,
     /// True while edits were applied to text and tree but not yet re-parsed.
     dirty: bool,
+    /// Changes since `analysis` was made.
+    changes: ChangeLog,
+    /// The last analysis of this document with what incremental analysis needs to
+    /// update it.
+    analysis: Option<Arc<AnalysisCache>>,
 }
 
 impl Document {
@@ -100,7 +192,20 @@ impl Document {
             text,
             tree,
             dirty: false,
+            changes: ChangeLog::default(),
+            analysis: None,
         }
+    }
+
+    /// The last analysis kept with the document, and what changed since.
+    pub(crate) fn analysis_cache(&self) -> (Option<&Arc<AnalysisCache>>, &ChangeLog) {
+        (self.analysis.as_ref(), &self.changes)
+    }
+
+    /// Keeps `cache` as the analysis of the current text.
+    pub(crate) fn set_analysis_cache(&mut self, cache: Option<Arc<AnalysisCache>>) {
+        self.analysis = cache;
+        self.changes = ChangeLog::default();
     }
 
     pub fn language(&self) -> Language {
@@ -142,6 +247,11 @@ impl Document {
             old_end_position,
             new_end_position,
         });
+        self.changes.record(ByteEdit {
+            start: range.start,
+            old_end: range.end,
+            new_end: new_end_byte,
+        });
         self.dirty = true;
     }
 
@@ -151,6 +261,7 @@ impl Document {
         self.line_index = LineIndex::new(&self.text);
         self.tree = parse(self.language, &self.text, None);
         self.dirty = false;
+        self.changes.lose();
     }
 
     /// Re-parses after edits, reusing the unchanged parts of the old tree.
@@ -165,10 +276,29 @@ impl Document {
     /// budget, and the rare difference in error recovery is confined to broken code.
     pub fn reparse(&mut self) {
         if self.dirty {
-            self.tree = parse(self.language, &self.text, Some(&self.tree));
-            if self.tree.root_node().has_error() && self.text.len() <= FRESH_REPARSE_MAX_BYTES {
-                self.tree = parse(self.language, &self.text, None);
+            let mut new = parse(self.language, &self.text, Some(&self.tree));
+            if new.root_node().has_error() && self.text.len() <= FRESH_REPARSE_MAX_BYTES {
+                new = parse(self.language, &self.text, None);
             }
+            // Where the syntax changed beyond the edited text (a quote typed turns the
+            // rest of the line into a string). The old tree was edited to match the
+            // new text, as tree-sitter requires; a tree parsed from scratch compares
+            // by structure all the same.
+            // tree-sitter's comparison is quadratic in the nesting depth at a change:
+            // code nested thousands of levels deep is analysed afresh instead.
+            let deep = self.changes.changed.iter().any(|r| {
+                nested_deeper_at(&self.tree, *r, MAX_TRACKED_DEPTH)
+                    || nested_deeper_at(&new, *r, MAX_TRACKED_DEPTH)
+            });
+            if deep {
+                self.changes.lose();
+            }
+            if !self.changes.lost {
+                self.changes
+                    .changed
+                    .extend(self.tree.changed_ranges(&new).map(TextRange::from));
+            }
+            self.tree = new;
             self.dirty = false;
         }
     }
@@ -181,6 +311,23 @@ impl Document {
     pub fn slice(&self, range: TextRange) -> &str {
         &self.text[range.start..range.end]
     }
+}
+
+/// Nesting depth beyond which changes are not tracked (see [`Document::reparse`]).
+const MAX_TRACKED_DEPTH: usize = 1000;
+
+/// Whether the nodes at `range.start` go more than `max` levels deep. A cursor walk
+/// down from the root (`Node::parent` costs the depth itself).
+fn nested_deeper_at(tree: &Tree, range: TextRange, max: usize) -> bool {
+    let mut cursor = tree.walk();
+    let mut depth = 0;
+    while cursor.goto_first_child_for_byte(range.start).is_some() {
+        depth += 1;
+        if depth > max {
+            return true;
+        }
+    }
+    false
 }
 
 /// Counts ERROR and MISSING nodes without recursion (trees can be very deep).

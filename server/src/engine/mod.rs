@@ -14,7 +14,7 @@ pub mod semantics;
 pub mod suggest;
 pub mod suppress;
 
-pub use analyze::{Analysis, Finding, RuleFilter, analyze};
+pub use analyze::{Analysis, Finding, RuleFilter, analyze, analyze_document};
 pub use binary::looks_binary;
 pub use document::{Document, TextRange};
 pub use fingerprint::{FINGERPRINT_VERSION, Fingerprint, fingerprints};

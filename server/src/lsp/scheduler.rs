@@ -18,7 +18,9 @@ use super::state::{Config, State};
 use super::test_hooks;
 use crate::baseline::path::relative_path;
 use crate::baseline::retain_new;
-use crate::engine::{Document, Finding, Language, PositionEncoding, analyze, looks_binary};
+use crate::engine::{
+    Document, Finding, Language, PositionEncoding, analyze_document, looks_binary,
+};
 use crate::project::FilePolicy;
 
 /// The result of analysing one generation of a document.
@@ -146,16 +148,15 @@ pub fn schedule(state: &Arc<State>, uri: Uri, generation: u64) {
             if doc.generation != generation {
                 return;
             }
-            // Keep the tree the worker parsed, so the next edit re-parses incrementally.
-            if let (
-                Content::Text { .. },
-                Ok(Analyzed {
-                    document: Some(parsed),
-                    ..
-                }),
-            ) = (&doc.content, &outcome.result)
+            // Keep the document the worker analysed: its tree, so the next edit
+            // re-parses incrementally, and its analysis, so the next one redoes only
+            // what the edit changed. Same generation, so same text.
+            if let Ok(Analyzed {
+                document: Some(analysed),
+                ..
+            }) = &outcome.result
             {
-                doc.content = Content::Parsed(parsed.clone());
+                doc.content = Content::Parsed(analysed.clone());
             }
             doc.results.send_replace(Some(outcome));
         }
@@ -213,12 +214,12 @@ fn analyse_unguarded(
     if looks_binary(content.text().as_bytes()) {
         return skipped(convert::binary_document());
     }
-    let doc = match content {
+    let mut doc = match content {
         Content::Parsed(doc) => doc,
         Content::Text { text, .. } => Document::new(language, text),
     };
     test_hooks::before_analysis(doc.text());
-    let mut analysis = analyze(&doc, policy.rules.get(), &policy.filter);
+    let mut analysis = analyze_document(&mut doc, policy.rules.get(), &policy.filter);
     for w in &analysis.warnings {
         tracing::warn!("{w}");
     }

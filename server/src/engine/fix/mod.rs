@@ -107,6 +107,11 @@ pub fn build_fix(
         edits.push(edit);
     }
     let replaced: Vec<TextRange> = edits.iter().map(|e| e.range).collect();
+    if !spec.remove_unused_imports.is_empty() || !spec.add_imports.is_empty() {
+        // Import edits look at the whole file (other uses, names taken, where the
+        // imports are).
+        ev.depends_on_file();
+    }
     // Go imports that go away, with their removal edits: an added import whose
     // insertion point falls inside one (the file's only import is the one replaced,
     // `import "crypto/md5"`) takes its place instead of being inserted next to it.
@@ -133,8 +138,10 @@ pub fn build_fix(
                 None => edits.push(add),
             }
         } else {
-            let edit = imports::js_add_named_import(ev.doc, ev.facts, import)
-                .or_else(|_| imports::js_add_import_statement(ev.doc, ev.facts, import).map(Some))
+            let edit = imports::js_add_named_import(ev.doc, ev.all_facts(), import)
+                .or_else(|_| {
+                    imports::js_add_import_statement(ev.doc, ev.all_facts(), import).map(Some)
+                })
                 .ok()?;
             edits.extend(edit);
         }

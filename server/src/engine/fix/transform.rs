@@ -98,11 +98,11 @@ fn sql_placeholders(node: Node, ev: &Evaluator) -> Option<String> {
     let postgres = if go {
         ["github.com/lib/pq", "github.com/jackc/pgx*"]
             .iter()
-            .any(|m| ev.facts.imports_module(m))
+            .any(|m| ev.imports_module(m))
     } else {
         ["pg", "postgres", "pg-promise"]
             .iter()
-            .any(|m| ev.facts.imports_module(m))
+            .any(|m| ev.imports_module(m))
     };
     let mut sql = String::new();
     let mut args: Vec<&str> = Vec::new();
@@ -255,10 +255,7 @@ mod tests {
     ) -> Option<String> {
         let doc = Document::new(lang, src);
         let facts = FileFacts::compute(&doc);
-        let ev = Evaluator {
-            doc: &doc,
-            facts: &facts,
-        };
+        let ev = Evaluator::new(&doc, &facts);
         let root = doc.tree().root_node();
         let off = src.find("run(").unwrap() + 4;
         let mut node = root.descendant_for_byte_range(off, off + 1).unwrap();

@@ -14,6 +14,8 @@ use tree_sitter::Query;
 pub use model::{Applicability, Confidence, EditAction, Severity};
 use model::{BadExample, FixSpec, GoodExample};
 
+use crate::engine::analyze::incremental::next_rule_set_id;
+use crate::engine::analyze::roots::{CaptureDepths, capture_depths};
 use crate::engine::language::{Language, RuleLanguage};
 
 /// Where a rule came from, for error messages and documentation links.
@@ -161,17 +163,24 @@ pub(crate) struct CompiledLanguage {
     pub query: Query,
     /// For each pattern of `query`, the index of its rule in [`RuleSet::rules`].
     pub pattern_rule: Vec<usize>,
+    /// For each pattern, how deep each capture sits below the pattern's root.
+    pub capture_depths: Vec<CaptureDepths>,
 }
 
 /// A set of rules, compiled once per grammar.
 #[derive(Debug)]
 pub struct RuleSet {
+    /// Unique in the process: analyses cached with other rules are not reused.
+    id: u64,
     rules: Vec<Arc<Rule>>,
     by_id: HashMap<String, usize>,
     pub(crate) languages: HashMap<Language, CompiledLanguage>,
 }
 
 impl RuleSet {
+    pub fn id(&self) -> u64 {
+        self.id
+    }
     pub fn rules(&self) -> &[Arc<Rule>] {
         &self.rules
     }
@@ -238,15 +247,18 @@ impl RuleSet {
             if query.pattern_count() != pattern_rule.len() {
                 return Err((usize::MAX, "combined query lost patterns".into()));
             }
+            let capture_depths = capture_depths(&query, &source);
             languages.insert(
                 lang,
                 CompiledLanguage {
                     query,
                     pattern_rule,
+                    capture_depths,
                 },
             );
         }
         Ok(RuleSet {
+            id: next_rule_set_id(),
             rules,
             by_id,
             languages,

@@ -5,33 +5,50 @@
 //! Everything here is bounded: traversals are iterative and evaluation depth is capped,
 //! so deeply nested or cyclic input cannot overflow the stack.
 
-use std::collections::HashMap;
+mod facts;
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
-use super::document::Document;
+use super::document::{Document, TextRange};
 use super::language::Language;
+pub use facts::FileFacts;
 
 /// How deep constant evaluation follows nested expressions and constant names.
 const MAX_EVAL_DEPTH: usize = 64;
 
-/// Facts about one file, computed once per analysis.
-#[derive(Debug, Default)]
-pub struct FileFacts {
-    /// Local name -> what it refers to: `child_process`, `child_process.exec`,
-    /// `crypto/md5` (Go import path).
-    pub bindings: HashMap<String, String>,
-    /// Every imported or required module (normalised: no `node:` prefix).
-    pub modules: Vec<String>,
-    /// Local constants whose initializer is an expression: name -> initializer range.
-    consts: HashMap<String, (usize, usize)>,
+/// A fact an evaluation looked up; incremental analysis re-checks a match when a fact
+/// it read changed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FactKey {
+    Binding(String),
+    Const(String),
+    /// Any question about the imported modules.
+    Modules,
 }
 
-fn text<'a>(node: Node, src: &'a str) -> &'a str {
+/// The facts that differ between two versions of a file.
+#[derive(Debug, Default)]
+pub struct ChangedFacts {
+    keys: HashSet<FactKey>,
+}
+
+impl ChangedFacts {
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+    pub fn any(&self, read: &[FactKey]) -> bool {
+        !self.keys.is_empty() && read.iter().any(|k| self.keys.contains(k))
+    }
+}
+
+pub(super) fn text<'a>(node: Node, src: &'a str) -> &'a str {
     &src[node.byte_range()]
 }
 
-fn normalise_module(m: &str) -> String {
+pub(super) fn normalise_module(m: &str) -> String {
     m.strip_prefix("node:").unwrap_or(m).to_string()
 }
 
@@ -49,264 +66,8 @@ pub fn go_default_package_name(path: &str) -> &str {
     }
 }
 
-impl FileFacts {
-    pub fn compute(doc: &Document) -> FileFacts {
-        let mut facts = FileFacts::default();
-        let src = doc.text();
-        let mut cursor = doc.tree().walk();
-        // Iterative pre-order walk.
-        'walk: loop {
-            let node = cursor.node();
-            match doc.language() {
-                Language::Go => facts.visit_go(node, src),
-                _ => facts.visit_js(node, src),
-            }
-            if cursor.goto_first_child() {
-                continue;
-            }
-            loop {
-                if cursor.goto_next_sibling() {
-                    break;
-                }
-                if !cursor.goto_parent() {
-                    break 'walk;
-                }
-            }
-        }
-        facts
-    }
-
-    pub fn imports_module(&self, module: &str) -> bool {
-        self.modules.iter().any(|m| {
-            m == module || (module.ends_with('*') && m.starts_with(&module[..module.len() - 1]))
-        })
-    }
-
-    fn visit_go(&mut self, node: Node, src: &str) {
-        match node.kind() {
-            "import_spec" => {
-                let Some(path_node) = node.child_by_field_name("path") else {
-                    return;
-                };
-                let path = string_literal_value(path_node, src, Language::Go).unwrap_or_default();
-                let name = match node.child_by_field_name("name") {
-                    Some(n) if n.kind() == "package_identifier" => text(n, src).to_string(),
-                    Some(_) => String::new(), // `_` or `.`: no qualified uses to resolve
-                    None => go_default_package_name(&path).to_string(),
-                };
-                if !name.is_empty() {
-                    self.bindings.insert(name, path.clone());
-                }
-                self.modules.push(path);
-            }
-            "const_spec" => {
-                let mut names = Vec::new();
-                let mut c = node.walk();
-                for child in node.children_by_field_name("name", &mut c) {
-                    names.push(text(child, src).to_string());
-                }
-                if let Some(values) = node.child_by_field_name("value") {
-                    let mut c = values.walk();
-                    let vals: Vec<Node> = values.named_children(&mut c).collect();
-                    for (name, v) in names.into_iter().zip(vals) {
-                        self.consts.insert(name, (v.start_byte(), v.end_byte()));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn visit_js(&mut self, node: Node, src: &str) {
-        match node.kind() {
-            "import_statement" => {
-                let Some(source) = node.child_by_field_name("source") else {
-                    return;
-                };
-                let module = normalise_module(
-                    &string_literal_value(source, src, Language::JavaScript).unwrap_or_default(),
-                );
-                let mut c = node.walk();
-                for child in node.named_children(&mut c) {
-                    if child.kind() != "import_clause" {
-                        continue;
-                    }
-                    let mut c2 = child.walk();
-                    for part in child.named_children(&mut c2) {
-                        match part.kind() {
-                            "identifier" => {
-                                self.bindings
-                                    .insert(text(part, src).to_string(), module.clone());
-                            }
-                            "namespace_import" => {
-                                if let Some(id) = part.named_child(0) {
-                                    self.bindings
-                                        .insert(text(id, src).to_string(), module.clone());
-                                }
-                            }
-                            "named_imports" => {
-                                let mut c3 = part.walk();
-                                for spec in part.named_children(&mut c3) {
-                                    if spec.kind() != "import_specifier" {
-                                        continue;
-                                    }
-                                    let Some(name) = spec.child_by_field_name("name") else {
-                                        continue;
-                                    };
-                                    let local = spec.child_by_field_name("alias").unwrap_or(name);
-                                    let imported =
-                                        string_literal_value(name, src, Language::JavaScript)
-                                            .unwrap_or_else(|| text(name, src).to_string());
-                                    self.bindings.insert(
-                                        text(local, src).to_string(),
-                                        format!("{module}.{imported}"),
-                                    );
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                self.modules.push(module);
-            }
-            "variable_declarator" => {
-                let (Some(name), Some(value)) = (
-                    node.child_by_field_name("name"),
-                    node.child_by_field_name("value"),
-                ) else {
-                    return;
-                };
-                // `require('m')`, `require('m').x`, `await import('m')`
-                if let Some(target) = js_require_target(value, src) {
-                    match name.kind() {
-                        "identifier" => {
-                            self.bindings
-                                .insert(text(name, src).to_string(), target.clone());
-                        }
-                        "object_pattern" => {
-                            let mut c = name.walk();
-                            for p in name.named_children(&mut c) {
-                                match p.kind() {
-                                    "shorthand_property_identifier_pattern" => {
-                                        let n = text(p, src);
-                                        self.bindings
-                                            .insert(n.to_string(), format!("{target}.{n}"));
-                                    }
-                                    "pair_pattern" => {
-                                        if let (Some(k), Some(v)) = (
-                                            p.child_by_field_name("key"),
-                                            p.child_by_field_name("value"),
-                                        ) && v.kind() == "identifier"
-                                        {
-                                            self.bindings.insert(
-                                                text(v, src).to_string(),
-                                                format!("{target}.{}", text(k, src)),
-                                            );
-                                        }
-                                    }
-                                    _ => {}
-                                }
-                            }
-                        }
-                        _ => {}
-                    }
-                    if let Some(module) = target.split('.').next()
-                        && !self.modules.iter().any(|m| m == module)
-                    {
-                        self.modules.push(module.to_string());
-                    }
-                    return;
-                }
-                // `const run = promisify(exec)`: `run` is the promise-returning
-                // wrapper, written `util.promisify(child_process.exec)`, so rules can
-                // name it without mistaking it for the callback API.
-                if name.kind() == "identifier"
-                    && let Some(wrapped) = self.js_promisified(value, src)
-                {
-                    self.bindings.insert(text(name, src).to_string(), wrapped);
-                    return;
-                }
-                let is_const = node
-                    .parent()
-                    .filter(|p| p.kind() == "lexical_declaration")
-                    .and_then(|p| p.child_by_field_name("kind"))
-                    .is_some_and(|k| text(k, src) == "const");
-                if is_const && name.kind() == "identifier" {
-                    self.consts.insert(
-                        text(name, src).to_string(),
-                        (value.start_byte(), value.end_byte()),
-                    );
-                }
-            }
-            "call_expression" => {
-                // A bare `require('m')` statement still counts as importing the module.
-                if let Some(m) = js_require_target(node, src)
-                    && !m.contains('.')
-                    && !self.modules.contains(&m)
-                {
-                    self.modules.push(m);
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-impl FileFacts {
-    /// `promisify(f)` / `util.promisify(f)` with `promisify` from `util` and `f` an
-    /// imported name or member: `util.promisify(<what f refers to>)`.
-    fn js_promisified(&self, value: Node, src: &str) -> Option<String> {
-        let value = skip_wrappers(value);
-        if value.kind() != "call_expression" {
-            return None;
-        }
-        let callee = self.js_bound_name(value.child_by_field_name("function")?, src)?;
-        if callee != "util.promisify" {
-            return None;
-        }
-        let args = value.child_by_field_name("arguments")?;
-        if args.named_child_count() != 1 {
-            return None;
-        }
-        let arg = args.named_child(0)?;
-        let wrapped = self.js_bound_name(arg, src)?;
-        // Only names that come from an import: a local function is nothing to resolve.
-        let root = wrapped.split('.').next().unwrap_or_default();
-        if js_require_target(arg, src).is_none() && !self.modules.iter().any(|m| m == root) {
-            return None;
-        }
-        Some(format!("util.promisify({wrapped})"))
-    }
-
-    /// What an identifier or member chain refers to, by the bindings seen so far.
-    fn js_bound_name(&self, node: Node, src: &str) -> Option<String> {
-        match node.kind() {
-            "identifier" => {
-                let n = text(node, src);
-                Some(
-                    self.bindings
-                        .get(n)
-                        .cloned()
-                        .unwrap_or_else(|| n.to_string()),
-                )
-            }
-            "member_expression" => {
-                if let Some(t) = js_require_target(node, src) {
-                    return Some(t);
-                }
-                let obj = self.js_bound_name(node.child_by_field_name("object")?, src)?;
-                Some(format!(
-                    "{obj}.{}",
-                    text(node.child_by_field_name("property")?, src)
-                ))
-            }
-            _ => None,
-        }
-    }
-}
-
 /// `require('m')` -> `m`; `require('m').x` -> `m.x`; `import('m')` -> `m`.
-fn js_require_target(node: Node, src: &str) -> Option<String> {
+pub(super) fn js_require_target(node: Node, src: &str) -> Option<String> {
     let node = skip_wrappers(node);
     match node.kind() {
         "call_expression" => {
@@ -334,7 +95,7 @@ fn js_require_target(node: Node, src: &str) -> Option<String> {
     }
 }
 
-fn skip_wrappers(mut node: Node) -> Node {
+pub(super) fn skip_wrappers(mut node: Node) -> Node {
     while matches!(
         node.kind(),
         "parenthesized_expression" | "await_expression" | "non_null_expression"
@@ -399,14 +160,95 @@ pub enum Segment<'t> {
     Expr(Node<'t>),
 }
 
+/// Evaluates expressions of one document against its facts, and notes what outside
+/// the evaluated nodes it looked at (see [`Reads`]).
 pub struct Evaluator<'a> {
     pub doc: &'a Document,
-    pub facts: &'a FileFacts,
+    facts: &'a FileFacts,
+    reads: RefCell<Reads>,
+}
+
+/// What an evaluation depended on besides the nodes it was given: facts looked up by
+/// name, and text elsewhere in the file (a range covering all of it).
+#[derive(Debug, Default, Clone)]
+pub struct Reads {
+    pub facts: Vec<FactKey>,
+    pub elsewhere: Option<TextRange>,
+}
+
+impl Reads {
+    pub fn is_empty(&self) -> bool {
+        self.facts.is_empty() && self.elsewhere.is_none()
+    }
+    pub fn merge(&mut self, other: Reads) {
+        for k in other.facts {
+            if !self.facts.contains(&k) {
+                self.facts.push(k);
+            }
+        }
+        if let Some(r) = other.elsewhere {
+            self.depends_on(r);
+        }
+    }
+    fn depends_on(&mut self, r: TextRange) {
+        self.elsewhere = Some(match self.elsewhere {
+            Some(e) => TextRange::new(e.start.min(r.start), e.end.max(r.end)),
+            None => r,
+        });
+    }
 }
 
 impl<'a> Evaluator<'a> {
+    pub fn new(doc: &'a Document, facts: &'a FileFacts) -> Evaluator<'a> {
+        Evaluator {
+            doc,
+            facts,
+            reads: RefCell::new(Reads::default()),
+        }
+    }
+
     fn src(&self) -> &'a str {
         self.doc.text()
+    }
+
+    fn read(&self, key: FactKey) {
+        let mut reads = self.reads.borrow_mut();
+        if !reads.facts.contains(&key) {
+            reads.facts.push(key);
+        }
+    }
+
+    /// What `name` was imported or required as.
+    pub fn binding(&self, name: &str) -> Option<&'a String> {
+        self.read(FactKey::Binding(name.to_string()));
+        self.facts.bindings.get(name)
+    }
+
+    pub fn imports_module(&self, module: &str) -> bool {
+        self.read(FactKey::Modules);
+        self.facts.imports_module(module)
+    }
+
+    /// The facts, for code that consults them wholesale (import fixes); the evaluation
+    /// then depends on the whole file.
+    pub fn all_facts(&self) -> &'a FileFacts {
+        self.depends_on_file();
+        self.facts
+    }
+
+    /// Notes that the evaluation looked at `range`.
+    pub fn depends_on(&self, range: TextRange) {
+        self.reads.borrow_mut().depends_on(range);
+    }
+
+    /// Notes that the evaluation looked at the file as a whole.
+    pub fn depends_on_file(&self) {
+        self.depends_on(TextRange::new(0, self.doc.text().len()));
+    }
+
+    /// What the evaluation read so far, leaving the record empty.
+    pub fn take_reads(&self) -> Reads {
+        std::mem::take(&mut *self.reads.borrow_mut())
     }
 
     /// The compile-time string (or number) value of `node`, if it has one.
@@ -439,7 +281,9 @@ impl<'a> Evaluator<'a> {
                 Some(l + &r)
             }
             "identifier" => {
-                let &(start, end) = self.facts.consts.get(text(node, src))?;
+                let name = text(node, src);
+                self.read(FactKey::Const(name.to_string()));
+                let &(start, end) = self.facts.consts.get(name)?;
                 let init = self
                     .doc
                     .tree()
@@ -667,20 +511,21 @@ impl<'a> Evaluator<'a> {
             | "field_identifier" => {
                 let name = text(node, src);
                 // A Go local (parameter, `:=`, `var`...) named like an import hides it.
+                let bound = self.binding(name);
                 if node.kind() == "identifier"
                     && self.doc.language() == Language::Go
-                    && self.facts.bindings.contains_key(name)
-                    && go_declared_locally(node, name, src)
+                    && bound.is_some()
                 {
-                    return Some(name.to_string());
+                    // The declarations looked at lie in the enclosing top-level one.
+                    match top_level_range(node) {
+                        Some(range) => self.depends_on(range),
+                        None => self.depends_on_file(),
+                    }
+                    if go_declared_locally(node, name, src) {
+                        return Some(name.to_string());
+                    }
                 }
-                Some(
-                    self.facts
-                        .bindings
-                        .get(name)
-                        .cloned()
-                        .unwrap_or_else(|| name.to_string()),
-                )
+                Some(bound.cloned().unwrap_or_else(|| name.to_string()))
             }
             "member_expression" => {
                 if let Some(t) = js_require_target(node, src) {
@@ -727,6 +572,19 @@ impl<'a> Evaluator<'a> {
             _ => None,
         }
     }
+}
+
+/// The range of the ancestor of `node` (or `node`) that is a child of the root; None
+/// for code nested deeper than is worth walking up from.
+fn top_level_range(node: Node) -> Option<TextRange> {
+    let mut top = node;
+    for _ in 0..1024 {
+        match top.parent() {
+            Some(p) if p.parent().is_some() => top = p,
+            _ => return Some(top.byte_range().into()),
+        }
+    }
+    None
 }
 
 /// Whether the Go identifier `node` (spelled `name`) refers to a declaration inside
@@ -905,10 +763,7 @@ mod tests {
             "const base = 'ls ';\nconst x = base + '-l';\nrun(`${x} ${dir}`);\n",
         );
         let facts = FileFacts::compute(&doc);
-        let ev = Evaluator {
-            doc: &doc,
-            facts: &facts,
-        };
+        let ev = Evaluator::new(&doc, &facts);
         let tpl = find(&doc, "template_string");
         let segs = ev.segments(tpl).unwrap();
         assert_eq!(segs.len(), 2);
@@ -923,10 +778,7 @@ mod tests {
             "const flag = '-n';\nf(['log', flag, 5]);\ng(['log', ref]);\nh([...args]);\n",
         );
         let facts = FileFacts::compute(&doc);
-        let ev = Evaluator {
-            doc: &doc,
-            facts: &facts,
-        };
+        let ev = Evaluator::new(&doc, &facts);
         let mut arrays = Vec::new();
         let mut cursor = doc.tree().walk();
         'walk: loop {
@@ -955,10 +807,7 @@ mod tests {
         let facts = FileFacts::compute(&doc);
         assert_eq!(facts.bindings["m"], "crypto/md5");
         assert_eq!(facts.bindings["fmt"], "fmt");
-        let ev = Evaluator {
-            doc: &doc,
-            facts: &facts,
-        };
+        let ev = Evaluator::new(&doc, &facts);
         let call = find(&doc, "call_expression");
         // The first call found is q(...); its argument is the Sprintf call.
         let arg = call
@@ -984,10 +833,7 @@ mod tests {
             "package p\nconst t = \"users\"\nfunc f(x string) { a(fmt.Sprintf(\"FROM %s\", t)); b(fmt.Sprintf(\"FROM %s\", x)) }\n",
         );
         let facts = FileFacts::compute(&doc);
-        let ev = Evaluator {
-            doc: &doc,
-            facts: &facts,
-        };
+        let ev = Evaluator::new(&doc, &facts);
         let mut calls = Vec::new();
         let mut cursor = doc.tree().walk();
         'walk: loop {
@@ -1017,10 +863,7 @@ mod tests {
         let src = "package p\nimport (\n\t\"crypto/md5\"\n\t\"math/rand\"\n)\nfunc a(rand *rand.Rand) { rand.Intn(1) }\nfunc b() { md5.Sum(nil); md5 := h{}; md5.Sum(nil) }\nfunc c(xs []h) { for _, md5 := range xs { md5.Sum(nil) } }\nfunc d() { if md5 := (h{}); true { md5.Sum(nil) } }\nfunc e() { f := func(rand int) { rand.Intn(2) }; rand.Intn(3) }\n";
         let doc = Document::new(Language::Go, src);
         let facts = FileFacts::compute(&doc);
-        let ev = Evaluator {
-            doc: &doc,
-            facts: &facts,
-        };
+        let ev = Evaluator::new(&doc, &facts);
         let mut resolved = Vec::new();
         let mut cursor = doc.tree().walk();
         'walk: loop {

@@ -1,0 +1,162 @@
+//! A match's constraints and fix conditions, evaluated against the document.
+
+use std::collections::HashMap;
+
+use tree_sitter::{Node, QueryCursor, StreamingIterator};
+
+use super::{Finding, MATCH_LIMIT};
+use crate::engine::fix::{self, Fix};
+use crate::engine::rule::{Constraint, Rule};
+use crate::engine::semantics::{Evaluator, shannon_entropy};
+
+/// The fixes of `rule` whose conditions hold for this match and that can be built.
+pub(super) fn offered_fixes(
+    rule: &Rule,
+    captures: &HashMap<&str, Node>,
+    ev: &Evaluator,
+) -> Vec<Fix> {
+    rule.fixes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| rule.fix_when[*i].iter().all(|c| holds(c, captures, ev)))
+        .filter_map(|(i, spec)| fix::build_fix(i, spec, captures, ev))
+        .collect()
+}
+
+/// Adds the fixes another match of the same rule and range offers, keeping the
+/// rule's fix order and each fix once.
+pub(super) fn merge_fixes(
+    finding: &mut Finding,
+    rule: &Rule,
+    captures: &HashMap<&str, Node>,
+    ev: &Evaluator,
+) {
+    for fix in offered_fixes(rule, captures, ev) {
+        if !finding.fixes.iter().any(|f| f.index == fix.index) {
+            finding.fixes.push(fix);
+        }
+    }
+    finding.fixes.sort_by_key(|f| f.index);
+}
+
+pub(super) fn holds(c: &Constraint, captures: &HashMap<&str, Node>, ev: &Evaluator) -> bool {
+    if let Some(mods) = &c.file_imports
+        && !mods.iter().any(|m| ev.imports_module(m))
+    {
+        return false;
+    }
+    if let Some(mods) = &c.file_not_imports
+        && mods.iter().any(|m| ev.imports_module(m))
+    {
+        return false;
+    }
+    if let Some(name) = &c.binding {
+        let bound_to = ev.binding(name.as_str());
+        if c.bound.is_some_and(|want| bound_to.is_some() != want) {
+            return false;
+        }
+        if let Some(targets) = &c.resolves_to
+            && !bound_to.is_some_and(|b| targets.iter().any(|t| t == b))
+        {
+            return false;
+        }
+        return true;
+    }
+    let Some(name) = &c.capture else { return true };
+    // An optional capture that did not participate: conditions about it do not apply.
+    let Some(&node) = captures.get(name.as_str()) else {
+        return true;
+    };
+    let text = &ev.doc.text()[node.byte_range()];
+    if let Some(want) = c.constant
+        && ev.is_constant(node) != want
+    {
+        return false;
+    }
+    if let Some(re) = &c.matches
+        && !re.is_match(text)
+    {
+        return false;
+    }
+    if let Some(re) = &c.not_matches
+        && re.is_match(text)
+    {
+        return false;
+    }
+    if let Some(re) = &c.literal_parts_match {
+        match ev.literal_parts(node).or_else(|| ev.constant_value(node)) {
+            Some(parts) if re.is_match(&parts) => {}
+            _ => return false,
+        }
+    }
+    if let Some(targets) = &c.resolves_to {
+        match ev.qualified_name(node) {
+            Some(q) if targets.contains(&q) => {}
+            _ => return false,
+        }
+    }
+    if c.min_entropy.is_some() || c.min_length.is_some() {
+        let Some(value) = ev.constant_value(node) else {
+            return false;
+        };
+        if c.min_length.is_some_and(|n| value.chars().count() < n) {
+            return false;
+        }
+        if c.min_entropy.is_some_and(|e| shannon_entropy(&value) < e) {
+            return false;
+        }
+    }
+    let lang = ev.doc.language();
+    if let Some(q) = c.has.as_ref().and_then(|m| m.get(&lang))
+        && !subtree_matches(q, node, c.depth, ev)
+    {
+        return false;
+    }
+    if let Some(q) = c.not_has.as_ref().and_then(|m| m.get(&lang))
+        && subtree_matches(q, node, c.depth, ev)
+    {
+        return false;
+    }
+    if let Some(q) = c.inside.as_ref().and_then(|m| m.get(&lang))
+        && !ancestor_matches(q, node, ev)
+    {
+        return false;
+    }
+    if let Some(q) = c.not_inside.as_ref().and_then(|m| m.get(&lang))
+        && ancestor_matches(q, node, ev)
+    {
+        return false;
+    }
+    true
+}
+
+fn subtree_matches(q: &tree_sitter::Query, node: Node, depth: Option<u32>, ev: &Evaluator) -> bool {
+    let mut cursor = QueryCursor::new();
+    cursor.set_match_limit(MATCH_LIMIT);
+    cursor.set_max_start_depth(depth);
+    let mut it = cursor.matches(q, node, ev.doc.text().as_bytes());
+    it.next().is_some()
+}
+
+/// Whether some ancestor of `node` is the outermost node of a match of `q`. The
+/// answer depends on every ancestor looked at: the evaluation notes the outermost.
+fn ancestor_matches(q: &tree_sitter::Query, node: Node, ev: &Evaluator) -> bool {
+    let mut cursor = QueryCursor::new();
+    cursor.set_match_limit(MATCH_LIMIT);
+    let mut ancestor = node.parent();
+    let mut steps = 0;
+    while let Some(a) = ancestor {
+        steps += 1;
+        if steps > 256 {
+            break; // bounded: deep nesting cannot make this quadratic
+        }
+        ev.depends_on(a.byte_range().into());
+        cursor.set_max_start_depth(Some(0));
+        let mut it = cursor.matches(q, a, ev.doc.text().as_bytes());
+        if it.next().is_some() {
+            return true;
+        }
+        ancestor = a.parent();
+    }
+    false
+}

@@ -1,0 +1,256 @@
+//! Analysis that redoes only what an edit can have changed.
+//!
+//! A document keeps its last analysis ([`AnalysisCache`]) with, for every finding, the
+//! root nodes of the matches that make it and what their evaluation read elsewhere
+//! (facts by name, other parts of the text), and the rejected matches that read
+//! something elsewhere ([`Record`]). After edits, the query runs again only over the
+//! changed text and over the roots of matches whose reads changed; every other
+//! finding is kept, moved by the edits. The result equals a fresh analysis
+//! (tests/properties.rs checks this on random edits); whenever that cannot be
+//! guaranteed cheaply (whole-text replacement, a limit hit, different rules or
+//! filter) the document is analysed afresh.
+
+use std::cell::OnceCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::matcher::{Deps, Matcher, Record, nested_deeper_than};
+use super::{Analysis, Finding, MAX_MATCH_DEPTH, RuleFilter, depth_warning};
+use crate::engine::document::{ChangeLog, Document, TextRange};
+use crate::engine::rule::RuleSet;
+use crate::engine::semantics::{FileFacts, Reads};
+
+/// The last analysis of a document, before suppressions, with its dependencies.
+#[derive(Debug)]
+pub struct AnalysisCache {
+    rules_id: u64,
+    filter: RuleFilter,
+    facts: FileFacts,
+    findings: Vec<Finding>,
+    deps: Vec<Deps>,
+    records: Vec<Record>,
+    /// No limit was hit: the findings are all there are.
+    complete: bool,
+}
+
+/// The facts kept with `doc`'s last analysis, for tests of [`FileFacts::update`].
+pub fn cached_facts(doc: &Document) -> Option<&FileFacts> {
+    doc.analysis_cache().0.map(|c| &c.facts)
+}
+
+/// How often analyses were incremental, for tests and benchmarks.
+pub static INCREMENTAL_RUNS: AtomicU64 = AtomicU64::new(0);
+
+/// Analyses `doc` (before suppressions), incrementally from `previous` when it
+/// allows; returns the analysis and the cache for the next one.
+pub fn analyze_tracked(
+    doc: &Document,
+    rules: &RuleSet,
+    filter: &RuleFilter,
+    previous: Option<(&AnalysisCache, &ChangeLog)>,
+) -> (Analysis, AnalysisCache) {
+    let facts = OnceCell::from(match previous {
+        Some((cache, log)) => FileFacts::update(&cache.facts, doc, log),
+        None => FileFacts::compute(doc),
+    });
+    let updated = previous.and_then(|(cache, log)| update(doc, rules, filter, cache, log, &facts));
+    let (analysis, findings, deps, records) = match updated {
+        Some(result) => {
+            INCREMENTAL_RUNS.fetch_add(1, Ordering::Relaxed);
+            result
+        }
+        None => full(doc, rules, filter, &facts),
+    };
+    let cache = AnalysisCache {
+        rules_id: rules.id(),
+        filter: filter.clone(),
+        facts: facts.into_inner().unwrap_or_default(),
+        findings,
+        deps,
+        records,
+        complete: analysis.warnings.is_empty(),
+    };
+    (analysis, cache)
+}
+
+type Outcome = (Analysis, Vec<Finding>, Vec<Deps>, Vec<Record>);
+
+fn full(
+    doc: &Document,
+    rules: &RuleSet,
+    filter: &RuleFilter,
+    facts: &OnceCell<FileFacts>,
+) -> Outcome {
+    let Some(mut matcher) = Matcher::new(doc, rules, filter, facts, true) else {
+        return (Analysis::default(), Vec::new(), Vec::new(), Vec::new());
+    };
+    matcher.run(None);
+    let mut warnings = Vec::new();
+    if nested_deeper_than(doc, MAX_MATCH_DEPTH, None) {
+        warnings.push(depth_warning());
+    }
+    warnings.extend(matcher.warnings());
+    finish(matcher, warnings)
+}
+
+fn finish(matcher: Matcher, warnings: Vec<String>) -> Outcome {
+    let (findings, deps, records) = matcher.into_sorted();
+    let analysis = Analysis {
+        findings: findings.clone(),
+        suppressed: Vec::new(),
+        warnings,
+    };
+    (analysis, findings, deps, records)
+}
+
+/// Whether a node spanning `node` is visited by a query restricted to `range`, as
+/// tree-sitter decides it.
+fn intersects(node: TextRange, range: TextRange) -> bool {
+    (node.end > range.start || (node.is_empty() && node.end == range.start))
+        && node.start < range.end
+}
+
+fn update(
+    doc: &Document,
+    rules: &RuleSet,
+    filter: &RuleFilter,
+    cache: &AnalysisCache,
+    log: &ChangeLog,
+    facts: &OnceCell<FileFacts>,
+) -> Option<Outcome> {
+    if log.lost || !cache.complete || cache.rules_id != rules.id() || cache.filter != *filter {
+        return None;
+    }
+    let new_facts = facts.get()?;
+    let changed_facts = new_facts.changed_since(&cache.facts);
+    let len = doc.text().len();
+    // A range of the old text in the new one; None if an edit touched it.
+    let map = |r: TextRange| log.edits.iter().try_fold(r, |r, e| e.map(r));
+    // Where a range of the old text went, edits included.
+    let widen = |r: TextRange| log.edits.iter().fold(r, |r, e| e.widen(r));
+    let map_reads = |reads: &Reads| -> Option<Reads> {
+        if changed_facts.any(&reads.facts) {
+            return None;
+        }
+        Some(Reads {
+            facts: reads.facts.clone(),
+            elsewhere: match reads.elsewhere {
+                Some(e) => Some(map(e)?),
+                None => None,
+            },
+        })
+    };
+    // Changed text, a byte wider on each side so that nodes ending or starting at
+    // an edit are visited too.
+    let mut ranges: Vec<TextRange> = log
+        .changed
+        .iter()
+        .map(|r| TextRange::new(r.start.saturating_sub(1), (r.end + 1).min(len)))
+        .collect();
+
+    // Findings the changes cannot affect, moved; the others' roots are searched again.
+    let mut kept: Vec<(Finding, Deps)> = Vec::new();
+    for (finding, deps) in cache.findings.iter().zip(&cache.deps) {
+        let roots: Vec<Option<TextRange>> = deps.roots.iter().map(|&r| map(r)).collect();
+        let moved = moved_finding(finding, &map);
+        let reads = map_reads(&deps.reads);
+        match (
+            roots.iter().copied().collect::<Option<Vec<_>>>(),
+            moved,
+            reads,
+        ) {
+            (Some(roots), Some(finding), Some(reads)) => {
+                kept.push((finding, Deps { roots, reads }))
+            }
+            // Searched again where its matches were, edits included (a root found
+            // from a capture can be larger than the node tree-sitter starts from).
+            _ => ranges.extend(deps.roots.iter().map(|&r| widen(r))),
+        }
+    }
+    let mut records: Vec<Record> = Vec::new();
+    for record in &cache.records {
+        match (map(record.root), map_reads(&record.reads)) {
+            (Some(root), Some(reads)) => records.push(Record { root, reads }),
+            _ => ranges.push(widen(record.root)),
+        }
+    }
+    // A finding whose root is searched again is found again (or not) by that search,
+    // with all of its matches: their roots are searched too.
+    loop {
+        let before = kept.len();
+        kept.retain(|(_, deps)| {
+            let hit = deps
+                .roots
+                .iter()
+                .any(|&root| ranges.iter().any(|&r| intersects(root, r)));
+            if hit {
+                ranges.extend(deps.roots.iter().copied());
+            }
+            !hit
+        });
+        if kept.len() == before {
+            break;
+        }
+    }
+    let ranges = merge(ranges);
+    // Mostly everything changed in a large file: one plain pass is faster than many
+    // small ones. (Small files always take the incremental path, which keeps it
+    // exercised by the tests' edits of small sources.)
+    if len > 64 << 10 && ranges.iter().map(|r| r.len()).sum::<usize>() > len / 2 {
+        return None;
+    }
+    records.retain(|rec| !ranges.iter().any(|&r| intersects(rec.root, r)));
+
+    let mut matcher = Matcher::new(doc, rules, filter, facts, true)?;
+    for (finding, deps) in kept {
+        matcher.keep(finding, deps);
+    }
+    for record in records {
+        matcher.keep_record(record);
+    }
+    matcher.run(Some(&ranges));
+    let warnings = matcher.warnings();
+    if !warnings.is_empty() {
+        return None; // limits depend on the whole file: count them afresh
+    }
+    let mut warnings = Vec::new();
+    if nested_deeper_than(doc, MAX_MATCH_DEPTH, Some(&ranges)) {
+        warnings.push(depth_warning());
+    }
+    Some(finish(matcher, warnings))
+}
+
+/// `finding` with its range and fix edits moved by the edits, or None if one touched
+/// them.
+fn moved_finding(
+    finding: &Finding,
+    map: &impl Fn(TextRange) -> Option<TextRange>,
+) -> Option<Finding> {
+    let mut moved = finding.clone();
+    moved.range = map(finding.range)?;
+    for fix in &mut moved.fixes {
+        for edit in &mut fix.edits {
+            edit.range = map(edit.range)?;
+        }
+    }
+    Some(moved)
+}
+
+/// Sorted, with overlapping and adjacent ranges joined.
+fn merge(mut ranges: Vec<TextRange>) -> Vec<TextRange> {
+    ranges.sort_by_key(|r| (r.start, r.end));
+    let mut out: Vec<TextRange> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// A process-unique id for each rule set, so a cache made with other rules is not
+/// reused.
+pub fn next_rule_set_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}

@@ -1,0 +1,297 @@
+//! One pass of a rule set's query over a document, or over parts of it: each match's
+//! constraints, message and fixes, merged into findings; optionally with what every
+//! match depended on, for [`super::incremental`].
+
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
+
+use tree_sitter::{Node, QueryCursor, QueryMatch, StreamingIterator};
+
+use super::constraints::{holds, merge_fixes, offered_fixes};
+use super::roots::match_root;
+use super::{Finding, MATCH_LIMIT, MAX_FINDINGS_PER_RULE, MAX_MATCH_DEPTH, RuleFilter};
+use crate::engine::document::{Document, TextRange};
+use crate::engine::fix::{self, template::Template};
+use crate::engine::rule::{CompiledLanguage, RuleSet};
+use crate::engine::semantics::{Evaluator, FileFacts, Reads};
+
+/// What a finding depends on: the root nodes of the matches that make it, and what
+/// their evaluation read elsewhere.
+#[derive(Debug, Clone)]
+pub struct Deps {
+    pub roots: Vec<TextRange>,
+    pub reads: Reads,
+}
+
+/// A match its constraints rejected after reading something outside it: a change
+/// there can make it a finding.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub root: TextRange,
+    pub reads: Reads,
+}
+
+pub struct Matcher<'d> {
+    doc: &'d Document,
+    rules: &'d RuleSet,
+    filter: &'d RuleFilter,
+    compiled: &'d CompiledLanguage,
+    enabled: Vec<bool>,
+    /// The facts of the file: given, or computed at the first match that needs them
+    /// (most files have no candidate match, and the facts walk the whole tree).
+    facts: &'d OnceCell<FileFacts>,
+    /// Keep [`Deps`] and [`Record`]s.
+    track: bool,
+    pub findings: Vec<Finding>,
+    /// For each finding, when tracking.
+    pub deps: Vec<Deps>,
+    pub records: Vec<Record>,
+    /// (rule, flagged range) -> index of its finding: several patterns of one rule may
+    /// report the same node, e.g. a general pattern and a more specific one that knows
+    /// a fix. They make one finding that offers the fixes of every matching pattern.
+    seen: HashMap<(usize, TextRange), usize>,
+    per_rule: HashMap<usize, usize>,
+    pub capped: HashSet<usize>,
+    pub exceeded_match_limit: bool,
+}
+
+impl<'d> Matcher<'d> {
+    /// None when no enabled rule applies to the document's language.
+    pub fn new(
+        doc: &'d Document,
+        rules: &'d RuleSet,
+        filter: &'d RuleFilter,
+        facts: &'d OnceCell<FileFacts>,
+        track: bool,
+    ) -> Option<Matcher<'d>> {
+        let compiled = rules.languages.get(&doc.language())?;
+        let enabled: Vec<bool> = rules.rules().iter().map(|r| filter.enabled(r)).collect();
+        // Only rules of this file's language matter (a Go rule leaves JS files alone).
+        if !compiled.pattern_rule.iter().any(|&i| enabled[i]) {
+            return None;
+        }
+        Some(Matcher {
+            doc,
+            rules,
+            filter,
+            compiled,
+            enabled,
+            facts,
+            track,
+            findings: Vec::new(),
+            deps: Vec::new(),
+            records: Vec::new(),
+            seen: HashMap::new(),
+            per_rule: HashMap::new(),
+            capped: HashSet::new(),
+            exceeded_match_limit: false,
+        })
+    }
+
+    /// Starts from findings known to hold (incremental analysis keeps those the
+    /// changes cannot affect), so new matches of the same node merge into them.
+    pub fn keep(&mut self, finding: Finding, deps: Deps) {
+        let rule_index = self
+            .rules
+            .index_of(&finding.rule.id)
+            .expect("a kept finding's rule is in the set it came from");
+        *self.per_rule.entry(rule_index).or_default() += 1;
+        self.seen
+            .insert((rule_index, finding.range), self.findings.len());
+        self.findings.push(finding);
+        self.deps.push(deps);
+    }
+
+    pub fn keep_record(&mut self, record: Record) {
+        self.records.push(record);
+    }
+
+    /// Runs the query over the whole tree, or over each of `ranges` (sorted, disjoint):
+    /// then only matches whose root node intersects a range.
+    pub fn run(&mut self, ranges: Option<&[TextRange]>) {
+        let doc = self.doc;
+        let text = doc.text().as_bytes();
+        let mut cursor = QueryCursor::new();
+        cursor.set_match_limit(MATCH_LIMIT);
+        cursor.set_max_start_depth(Some(MAX_MATCH_DEPTH));
+        let query = &self.compiled.query;
+        let Some(ranges) = ranges else {
+            let mut matches = cursor.matches(query, doc.tree().root_node(), text);
+            while let Some(m) = matches.next() {
+                self.process(m);
+            }
+            self.exceeded_match_limit |= cursor.did_exceed_match_limit();
+            return;
+        };
+        // A match whose root spans two ranges comes back from both.
+        let mut reported: HashSet<(usize, Vec<usize>)> = HashSet::new();
+        for range in ranges {
+            cursor.set_byte_range(range.start..range.end);
+            let mut matches = cursor.matches(query, doc.tree().root_node(), text);
+            while let Some(m) = matches.next() {
+                let key = (
+                    m.pattern_index,
+                    m.captures().iter().map(|c| c.node.id()).collect(),
+                );
+                if ranges.len() > 1 && !reported.insert(key) {
+                    continue;
+                }
+                self.process(m);
+            }
+            self.exceeded_match_limit |= cursor.did_exceed_match_limit();
+        }
+    }
+
+    fn facts(&self) -> &'d FileFacts {
+        let doc = self.doc;
+        self.facts.get_or_init(|| FileFacts::compute(doc))
+    }
+
+    fn root_of(&self, m: &QueryMatch<'_, 'd>) -> TextRange {
+        match_root(&self.compiled.capture_depths[m.pattern_index], m.captures())
+            .map(|n| n.byte_range().into())
+            // Not known: as if the match spanned the file.
+            .unwrap_or_else(|| TextRange::new(0, self.doc.text().len()))
+    }
+
+    fn process(&mut self, m: &QueryMatch<'_, 'd>) {
+        let rule_index = self.compiled.pattern_rule[m.pattern_index];
+        if !self.enabled[rule_index] {
+            return;
+        }
+        let rules = self.rules;
+        let rule = &rules.rules()[rule_index];
+        let names = self.compiled.query.capture_names();
+        let mut captures: HashMap<&str, Node> = HashMap::new();
+        for c in m.captures() {
+            captures.entry(names[c.index as usize]).or_insert(c.node);
+        }
+        let Some(report) = captures.get(rule.report.as_str()) else {
+            return;
+        };
+        let range: TextRange = report.byte_range().into();
+        // A rule at its cap gains nothing from checking more new ranges, and checking
+        // constraints is the expensive part: a rule matching every identifier of a
+        // large file must not cost a constraint evaluation per identifier.
+        if self.per_rule.get(&rule_index).copied().unwrap_or(0) >= MAX_FINDINGS_PER_RULE
+            && !self.seen.contains_key(&(rule_index, range))
+        {
+            self.capped.insert(rule_index);
+            return;
+        }
+        let ev = Evaluator::new(self.doc, self.facts());
+        if !rule.constraints.iter().all(|c| holds(c, &captures, &ev)) {
+            if self.track {
+                let reads = ev.take_reads();
+                if !reads.is_empty() {
+                    let root = self.root_of(m);
+                    self.records.push(Record { root, reads });
+                }
+            }
+            return;
+        }
+        if let Some(&existing) = self.seen.get(&(rule_index, range)) {
+            merge_fixes(&mut self.findings[existing], rule, &captures, &ev);
+            if self.track {
+                let root = self.root_of(m);
+                let deps = &mut self.deps[existing];
+                deps.roots.push(root);
+                deps.reads.merge(ev.take_reads());
+            }
+            return;
+        }
+        *self.per_rule.entry(rule_index).or_default() += 1;
+        self.seen.insert((rule_index, range), self.findings.len());
+        let message = Template::parse(&rule.message)
+            .ok()
+            .and_then(|t| fix::render(&t, &captures, &ev))
+            .unwrap_or_else(|| rule.message.clone());
+        let fixes = offered_fixes(rule, &captures, &ev);
+        self.findings.push(Finding {
+            rule: rule.clone(),
+            range,
+            message,
+            severity: self.filter.severity_of(rule),
+            fixes,
+        });
+        if self.track {
+            let root = self.root_of(m);
+            self.deps.push(Deps {
+                roots: vec![root],
+                reads: ev.take_reads(),
+            });
+        }
+    }
+
+    /// The warnings of the pass: limits hit.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.exceeded_match_limit {
+            warnings.push(
+                "the file is too complex to match every rule pattern; some findings may be missing"
+                    .into(),
+            );
+        }
+        let mut capped: Vec<usize> = self.capped.iter().copied().collect();
+        capped.sort_unstable();
+        for i in capped {
+            warnings.push(format!(
+                "rule {} reached the limit of {MAX_FINDINGS_PER_RULE} findings in one file; further matches were not reported",
+                self.rules.rules()[i].id
+            ));
+        }
+        warnings
+    }
+
+    /// The findings by position, with their dependencies in the same order.
+    pub fn into_sorted(self) -> (Vec<Finding>, Vec<Deps>, Vec<Record>) {
+        let Matcher {
+            mut findings,
+            deps,
+            records,
+            track,
+            ..
+        } = self;
+        let key = |f: &Finding| (f.range.start, f.range.end, f.rule.id.clone());
+        if !track {
+            findings.sort_by_key(key);
+            return (findings, deps, records);
+        }
+        let mut pairs: Vec<(Finding, Deps)> = findings.into_iter().zip(deps).collect();
+        pairs.sort_by_key(|(f, _)| key(f));
+        let (findings, deps) = pairs.into_iter().unzip();
+        (findings, deps, records)
+    }
+}
+
+/// Whether some node lies deeper than `max` below the root; with `within`, only
+/// nodes intersecting one of those ranges are looked at (code elsewhere kept its
+/// depth). A linear cursor walk that stops at the first such node.
+pub fn nested_deeper_than(doc: &Document, max: u32, within: Option<&[TextRange]>) -> bool {
+    let mut cursor = doc.tree().walk();
+    let mut depth = 0u32;
+    loop {
+        if depth > max {
+            return true;
+        }
+        let descend = within.is_none_or(|ranges| {
+            let node = cursor.node();
+            ranges
+                .iter()
+                .any(|r| node.start_byte() <= r.end && r.start <= node.end_byte())
+        });
+        if descend && cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return false;
+            }
+            depth -= 1;
+        }
+    }
+}

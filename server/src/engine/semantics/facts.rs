@@ -1,0 +1,523 @@
+//! File facts: what each name was imported or required as, which modules the file
+//! uses, and its local constants. Computed from the syntax tree once per analysis,
+//! and while typing only where the tree changed ([`FileFacts::update`]).
+//!
+//! A fact comes from one syntax node (an import, a declarator, a `require` call); the
+//! file's facts are those of its nodes folded in document order, as later
+//! declarations win. Nodes are kept with their facts and their parent's range (a
+//! declarator's facts depend on its declaration's `const`), so after an edit only the
+//! nodes whose parent the edit touched are read again.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use tree_sitter::Node;
+
+use super::{
+    ChangedFacts, FactKey, go_default_package_name, js_require_target, normalise_module,
+    skip_wrappers, string_literal_value, text,
+};
+use crate::engine::document::{ChangeLog, Document, TextRange};
+use crate::engine::language::Language;
+
+/// Facts about one file, computed once per analysis.
+#[derive(Debug, Default, Clone)]
+pub struct FileFacts {
+    /// Local name -> what it refers to: `child_process`, `child_process.exec`,
+    /// `crypto/md5` (Go import path).
+    pub bindings: HashMap<String, String>,
+    /// Every imported or required module (normalised: no `node:` prefix).
+    pub modules: Vec<String>,
+    /// Local constants whose initializer is an expression: name -> initializer range.
+    pub(super) consts: HashMap<String, (usize, usize)>,
+    /// A hash of each constant's initializer text, so two versions of a file can be
+    /// compared without positions ([`FileFacts::changed_since`]).
+    const_hashes: HashMap<String, u64>,
+    /// The nodes the facts come from, in document order.
+    sources: Vec<Source>,
+}
+
+/// The facts one node contributes.
+#[derive(Debug, Clone)]
+struct Source {
+    node: TextRange,
+    parent: TextRange,
+    facts: Vec<Fact>,
+}
+
+#[derive(Debug, Clone)]
+enum Fact {
+    Binding(String, String),
+    /// An import: the module, even if seen before.
+    Module(String),
+    /// A `require`: the module, unless seen before.
+    ModuleIfNew(String),
+    Const {
+        name: String,
+        value: TextRange,
+        hash: u64,
+    },
+    /// `const run = promisify(exec)`, resolved against the bindings and modules
+    /// before it; a constant if it is not a promisified import after all.
+    Promisified {
+        name: String,
+        callee: Chain,
+        arg: Chain,
+        arg_is_require: bool,
+        otherwise: Option<Box<Fact>>,
+    },
+}
+
+/// A name or member chain as written (`util.promisify`, `require('m').x`), to be
+/// resolved against the bindings: the base, then property names.
+#[derive(Debug, Clone)]
+struct Chain {
+    base: Base,
+    props: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+enum Base {
+    Name(String),
+    /// `require('m')` (or a member of one): already resolved.
+    Required(String),
+}
+
+impl Chain {
+    /// The chain of an identifier or member expression; None for anything else.
+    fn of(node: Node, src: &str) -> Option<Chain> {
+        let mut props = Vec::new();
+        let mut node = node;
+        for _ in 0..64 {
+            match node.kind() {
+                "identifier" => {
+                    props.reverse();
+                    return Some(Chain {
+                        base: Base::Name(text(node, src).to_string()),
+                        props,
+                    });
+                }
+                "member_expression" => {
+                    if let Some(t) = js_require_target(node, src) {
+                        props.reverse();
+                        return Some(Chain {
+                            base: Base::Required(t),
+                            props,
+                        });
+                    }
+                    props.push(text(node.child_by_field_name("property")?, src).to_string());
+                    node = node.child_by_field_name("object")?;
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    fn resolve(&self, bindings: &HashMap<String, String>) -> String {
+        let mut out = match &self.base {
+            Base::Name(n) => bindings.get(n).cloned().unwrap_or_else(|| n.clone()),
+            Base::Required(t) => t.clone(),
+        };
+        for p in &self.props {
+            out.push('.');
+            out.push_str(p);
+        }
+        out
+    }
+}
+
+fn text_hash(s: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// Whether `a` and `b` overlap or touch.
+fn touches(a: TextRange, b: TextRange) -> bool {
+    a.start <= b.end && b.start <= a.end
+}
+
+impl FileFacts {
+    pub fn compute(doc: &Document) -> FileFacts {
+        let mut sources = Vec::new();
+        collect(doc, None, &mut sources);
+        FileFacts::fold(sources)
+    }
+
+    /// The facts of `doc` after the edits in `log`, from `old` (the facts before
+    /// them): nodes the edits cannot have changed keep their facts.
+    pub fn update(old: &FileFacts, doc: &Document, log: &ChangeLog) -> FileFacts {
+        if log.lost {
+            return FileFacts::compute(doc);
+        }
+        let changed = &log.changed;
+        let map = |r: TextRange| log.edits.iter().try_fold(r, |r, e| e.map(r));
+        let mut sources: Vec<Source> = old
+            .sources
+            .iter()
+            .filter_map(|s| {
+                let parent = map(s.parent)?;
+                if changed.iter().any(|&c| touches(parent, c)) {
+                    return None;
+                }
+                let mut s = s.clone();
+                s.parent = parent;
+                s.node = map(s.node)?;
+                for fact in &mut s.facts {
+                    let constant = match fact {
+                        Fact::Promisified {
+                            otherwise: Some(c), ..
+                        } => c.as_mut(),
+                        other => other,
+                    };
+                    if let Fact::Const { value, .. } = constant {
+                        *value = map(*value)?;
+                    }
+                }
+                Some(s)
+            })
+            .collect();
+        let kept = sources.len();
+        collect(doc, Some(changed), &mut sources);
+        // A node read again replaces what it contributed before.
+        let fresh: HashSet<TextRange> = sources[kept..].iter().map(|s| s.node).collect();
+        let mut i = 0;
+        sources.retain(|s| {
+            i += 1;
+            i > kept || !fresh.contains(&s.node)
+        });
+        sources.sort_by_key(|s| (s.node.start, std::cmp::Reverse(s.node.end)));
+        FileFacts::fold(sources)
+    }
+
+    /// The file's facts from its nodes' facts, in document order.
+    fn fold(sources: Vec<Source>) -> FileFacts {
+        let mut facts = FileFacts::default();
+        for source in &sources {
+            for fact in &source.facts {
+                facts.apply(fact);
+            }
+        }
+        facts.sources = sources;
+        facts
+    }
+
+    fn apply(&mut self, fact: &Fact) {
+        match fact {
+            Fact::Binding(name, target) => {
+                self.bindings.insert(name.clone(), target.clone());
+            }
+            Fact::Module(m) => self.modules.push(m.clone()),
+            Fact::ModuleIfNew(m) => {
+                if !self.modules.contains(m) {
+                    self.modules.push(m.clone());
+                }
+            }
+            Fact::Const { name, value, hash } => {
+                self.const_hashes.insert(name.clone(), *hash);
+                self.consts.insert(name.clone(), (value.start, value.end));
+            }
+            Fact::Promisified {
+                name,
+                callee,
+                arg,
+                arg_is_require,
+                otherwise,
+            } => {
+                let wrapped = arg.resolve(&self.bindings);
+                // Only names that come from an import: a local function is nothing
+                // to resolve.
+                let root = wrapped.split('.').next().unwrap_or_default();
+                let imported = *arg_is_require || self.modules.iter().any(|m| m == root);
+                if callee.resolve(&self.bindings) == "util.promisify" && imported {
+                    self.bindings
+                        .insert(name.clone(), format!("util.promisify({wrapped})"));
+                } else if let Some(otherwise) = otherwise {
+                    self.apply(otherwise);
+                }
+            }
+        }
+    }
+
+    /// What differs between `old` and these facts, by name, never by position.
+    pub fn changed_since(&self, old: &FileFacts) -> ChangedFacts {
+        let mut keys = HashSet::new();
+        for (name, target) in &self.bindings {
+            if old.bindings.get(name) != Some(target) {
+                keys.insert(FactKey::Binding(name.clone()));
+            }
+        }
+        for name in old.bindings.keys() {
+            if !self.bindings.contains_key(name) {
+                keys.insert(FactKey::Binding(name.clone()));
+            }
+        }
+        for (name, hash) in &self.const_hashes {
+            if old.const_hashes.get(name) != Some(hash) {
+                keys.insert(FactKey::Const(name.clone()));
+            }
+        }
+        for name in old.const_hashes.keys() {
+            if !self.const_hashes.contains_key(name) {
+                keys.insert(FactKey::Const(name.clone()));
+            }
+        }
+        let modules: HashSet<&String> = self.modules.iter().collect();
+        let old_modules: HashSet<&String> = old.modules.iter().collect();
+        if modules != old_modules {
+            keys.insert(FactKey::Modules);
+        }
+        ChangedFacts { keys }
+    }
+
+    /// The same facts, positions included (for tests of [`FileFacts::update`]).
+    pub fn same_as(&self, other: &FileFacts) -> bool {
+        self.bindings == other.bindings
+            && self.modules == other.modules
+            && self.consts == other.consts
+            && self.const_hashes == other.const_hashes
+    }
+
+    pub fn imports_module(&self, module: &str) -> bool {
+        self.modules.iter().any(|m| {
+            m == module || (module.ends_with('*') && m.starts_with(&module[..module.len() - 1]))
+        })
+    }
+}
+
+/// Appends the facts of the nodes of `doc`, in document order: all of them, or (with
+/// `within`) those whose parent touches one of the ranges.
+fn collect(doc: &Document, within: Option<&[TextRange]>, out: &mut Vec<Source>) {
+    let src = doc.text();
+    let language = doc.language();
+    let mut cursor = doc.tree().walk();
+    let root = doc.tree().root_node();
+    let whole = TextRange::new(root.start_byte(), root.end_byte());
+    let mut parents: Vec<TextRange> = vec![whole];
+    loop {
+        let node = cursor.node();
+        let range: TextRange = node.byte_range().into();
+        let parent = *parents.last().expect("the root's parent is the root");
+        let facts = match language {
+            Language::Go => visit_go(node, src),
+            _ => visit_js(node, src),
+        };
+        if !facts.is_empty() {
+            out.push(Source {
+                node: range,
+                parent,
+                facts,
+            });
+        }
+        let descend = within.is_none_or(|ranges| ranges.iter().any(|&c| touches(range, c)));
+        if descend && cursor.goto_first_child() {
+            parents.push(range);
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+            parents.pop();
+        }
+    }
+}
+
+fn constant(name: String, value: Node, src: &str) -> Fact {
+    Fact::Const {
+        name,
+        value: value.byte_range().into(),
+        hash: text_hash(text(value, src)),
+    }
+}
+
+fn visit_go(node: Node, src: &str) -> Vec<Fact> {
+    let mut out = Vec::new();
+    match node.kind() {
+        "import_spec" => {
+            let Some(path_node) = node.child_by_field_name("path") else {
+                return out;
+            };
+            let path = string_literal_value(path_node, src, Language::Go).unwrap_or_default();
+            let name = match node.child_by_field_name("name") {
+                Some(n) if n.kind() == "package_identifier" => text(n, src).to_string(),
+                Some(_) => String::new(), // `_` or `.`: no qualified uses to resolve
+                None => go_default_package_name(&path).to_string(),
+            };
+            if !name.is_empty() {
+                out.push(Fact::Binding(name, path.clone()));
+            }
+            out.push(Fact::Module(path));
+        }
+        "const_spec" => {
+            let mut names = Vec::new();
+            let mut c = node.walk();
+            for child in node.children_by_field_name("name", &mut c) {
+                names.push(text(child, src).to_string());
+            }
+            if let Some(values) = node.child_by_field_name("value") {
+                let mut c = values.walk();
+                let vals: Vec<Node> = values.named_children(&mut c).collect();
+                for (name, v) in names.into_iter().zip(vals) {
+                    out.push(constant(name, v, src));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn visit_js(node: Node, src: &str) -> Vec<Fact> {
+    let mut out = Vec::new();
+    match node.kind() {
+        "import_statement" => {
+            let Some(source) = node.child_by_field_name("source") else {
+                return out;
+            };
+            let module = normalise_module(
+                &string_literal_value(source, src, Language::JavaScript).unwrap_or_default(),
+            );
+            let mut c = node.walk();
+            for child in node.named_children(&mut c) {
+                if child.kind() != "import_clause" {
+                    continue;
+                }
+                let mut c2 = child.walk();
+                for part in child.named_children(&mut c2) {
+                    match part.kind() {
+                        "identifier" => {
+                            out.push(Fact::Binding(text(part, src).to_string(), module.clone()));
+                        }
+                        "namespace_import" => {
+                            if let Some(id) = part.named_child(0) {
+                                out.push(Fact::Binding(text(id, src).to_string(), module.clone()));
+                            }
+                        }
+                        "named_imports" => {
+                            let mut c3 = part.walk();
+                            for spec in part.named_children(&mut c3) {
+                                if spec.kind() != "import_specifier" {
+                                    continue;
+                                }
+                                let Some(name) = spec.child_by_field_name("name") else {
+                                    continue;
+                                };
+                                let local = spec.child_by_field_name("alias").unwrap_or(name);
+                                let imported =
+                                    string_literal_value(name, src, Language::JavaScript)
+                                        .unwrap_or_else(|| text(name, src).to_string());
+                                out.push(Fact::Binding(
+                                    text(local, src).to_string(),
+                                    format!("{module}.{imported}"),
+                                ));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            out.push(Fact::Module(module));
+        }
+        "variable_declarator" => {
+            let (Some(name), Some(value)) = (
+                node.child_by_field_name("name"),
+                node.child_by_field_name("value"),
+            ) else {
+                return out;
+            };
+            // `require('m')`, `require('m').x`, `await import('m')`
+            if let Some(target) = js_require_target(value, src) {
+                match name.kind() {
+                    "identifier" => {
+                        out.push(Fact::Binding(text(name, src).to_string(), target.clone()));
+                    }
+                    "object_pattern" => {
+                        let mut c = name.walk();
+                        for p in name.named_children(&mut c) {
+                            match p.kind() {
+                                "shorthand_property_identifier_pattern" => {
+                                    let n = text(p, src);
+                                    out.push(Fact::Binding(n.to_string(), format!("{target}.{n}")));
+                                }
+                                "pair_pattern" => {
+                                    if let (Some(k), Some(v)) = (
+                                        p.child_by_field_name("key"),
+                                        p.child_by_field_name("value"),
+                                    ) && v.kind() == "identifier"
+                                    {
+                                        out.push(Fact::Binding(
+                                            text(v, src).to_string(),
+                                            format!("{target}.{}", text(k, src)),
+                                        ));
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                if let Some(module) = target.split('.').next() {
+                    out.push(Fact::ModuleIfNew(module.to_string()));
+                }
+                return out;
+            }
+            let is_const = node
+                .parent()
+                .filter(|p| p.kind() == "lexical_declaration")
+                .and_then(|p| p.child_by_field_name("kind"))
+                .is_some_and(|k| text(k, src) == "const");
+            let otherwise = (is_const && name.kind() == "identifier")
+                .then(|| constant(text(name, src).to_string(), value, src));
+            // `const run = promisify(exec)`: `run` is the promise-returning wrapper,
+            // written `util.promisify(child_process.exec)`, so rules can name it
+            // without mistaking it for the callback API.
+            if name.kind() == "identifier"
+                && let Some((callee, arg, arg_is_require)) = promisify_call(value, src)
+            {
+                out.push(Fact::Promisified {
+                    name: text(name, src).to_string(),
+                    callee,
+                    arg,
+                    arg_is_require,
+                    otherwise: otherwise.map(Box::new),
+                });
+                return out;
+            }
+            out.extend(otherwise);
+        }
+        "call_expression" => {
+            // A bare `require('m')` statement still counts as importing the module.
+            if let Some(m) = js_require_target(node, src)
+                && !m.contains('.')
+            {
+                out.push(Fact::ModuleIfNew(m));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// `f(x)` with `f` and `x` names or member chains: the shape of `promisify(exec)`,
+/// whose meaning depends on what the names are bound to.
+fn promisify_call(value: Node, src: &str) -> Option<(Chain, Chain, bool)> {
+    let value = skip_wrappers(value);
+    if value.kind() != "call_expression" {
+        return None;
+    }
+    let callee = Chain::of(value.child_by_field_name("function")?, src)?;
+    let args = value.child_by_field_name("arguments")?;
+    if args.named_child_count() != 1 {
+        return None;
+    }
+    let arg = args.named_child(0)?;
+    let arg_chain = Chain::of(arg, src)?;
+    Some((callee, arg_chain, js_require_target(arg, src).is_some()))
+}
