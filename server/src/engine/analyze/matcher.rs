@@ -179,7 +179,11 @@ impl<'d> Matcher<'d> {
             self.capped.insert(rule_index);
             return;
         }
-        let ev = Evaluator::new(self.doc, self.facts());
+        let ev = if self.track {
+            Evaluator::tracking(self.doc, self.facts())
+        } else {
+            Evaluator::new(self.doc, self.facts())
+        };
         if !rule.constraints.iter().all(|c| holds(c, &captures, &ev)) {
             if self.track {
                 let reads = ev.take_reads();

@@ -165,6 +165,9 @@ pub enum Segment<'t> {
 pub struct Evaluator<'a> {
     pub doc: &'a Document,
     facts: &'a FileFacts,
+    /// Whether to note [`Reads`] (incremental analysis needs them; a one-off scan
+    /// does not pay for them).
+    track: bool,
     reads: RefCell<Reads>,
 }
 
@@ -203,7 +206,16 @@ impl<'a> Evaluator<'a> {
         Evaluator {
             doc,
             facts,
+            track: false,
             reads: RefCell::new(Reads::default()),
+        }
+    }
+
+    /// An evaluator that notes what it reads ([`Evaluator::take_reads`]).
+    pub fn tracking(doc: &'a Document, facts: &'a FileFacts) -> Evaluator<'a> {
+        Evaluator {
+            track: true,
+            ..Evaluator::new(doc, facts)
         }
     }
 
@@ -211,7 +223,11 @@ impl<'a> Evaluator<'a> {
         self.doc.text()
     }
 
-    fn read(&self, key: FactKey) {
+    fn read(&self, key: impl FnOnce() -> FactKey) {
+        if !self.track {
+            return;
+        }
+        let key = key();
         let mut reads = self.reads.borrow_mut();
         if !reads.facts.contains(&key) {
             reads.facts.push(key);
@@ -220,12 +236,12 @@ impl<'a> Evaluator<'a> {
 
     /// What `name` was imported or required as.
     pub fn binding(&self, name: &str) -> Option<&'a String> {
-        self.read(FactKey::Binding(name.to_string()));
+        self.read(|| FactKey::Binding(name.to_string()));
         self.facts.bindings.get(name)
     }
 
     pub fn imports_module(&self, module: &str) -> bool {
-        self.read(FactKey::Modules);
+        self.read(|| FactKey::Modules);
         self.facts.imports_module(module)
     }
 
@@ -238,7 +254,9 @@ impl<'a> Evaluator<'a> {
 
     /// Notes that the evaluation looked at `range`.
     pub fn depends_on(&self, range: TextRange) {
-        self.reads.borrow_mut().depends_on(range);
+        if self.track {
+            self.reads.borrow_mut().depends_on(range);
+        }
     }
 
     /// Notes that the evaluation looked at the file as a whole.
@@ -282,7 +300,7 @@ impl<'a> Evaluator<'a> {
             }
             "identifier" => {
                 let name = text(node, src);
-                self.read(FactKey::Const(name.to_string()));
+                self.read(|| FactKey::Const(name.to_string()));
                 let &(start, end) = self.facts.consts.get(name)?;
                 let init = self
                     .doc
@@ -517,9 +535,11 @@ impl<'a> Evaluator<'a> {
                     && bound.is_some()
                 {
                     // The declarations looked at lie in the enclosing top-level one.
-                    match top_level_range(node) {
-                        Some(range) => self.depends_on(range),
-                        None => self.depends_on_file(),
+                    if self.track {
+                        match top_level_range(node) {
+                            Some(range) => self.depends_on(range),
+                            None => self.depends_on_file(),
+                        }
                     }
                     if go_declared_locally(node, name, src) {
                         return Some(name.to_string());
