@@ -116,7 +116,7 @@ pub fn analyze(doc: &Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis
 
 fn run_rules(doc: &Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis {
     let mut analysis = Analysis::default();
-    let Some(compiled) = rules.languages.get(&doc.language()) else {
+    let Some(compiled) = rules.compiled(doc.language()) else {
         return analysis;
     };
     let enabled: Vec<bool> = rules.rules().iter().map(|r| filter.enabled(r)).collect();
