@@ -292,6 +292,23 @@ impl RuleSet {
             .as_ref()
     }
 
+    /// Compiles the combined queries of `langs` now, in parallel on the rayon pool:
+    /// a scan about to meet several grammars then waits for about the slowest, not
+    /// for their sum. Analysis would compile them anyway ([`RuleSet::compiled`]).
+    pub fn prepare(&self, langs: &[Language]) {
+        // Largest grammar first (compiling a query costs more the larger the parse
+        // table), taken in that order by whichever thread is free.
+        let mut langs = langs.to_vec();
+        langs.sort_by_key(|l| std::cmp::Reverse(l.grammar().parse_state_count()));
+        rayon::scope_fifo(|s| {
+            for lang in langs {
+                s.spawn_fifo(move |_| {
+                    self.compiled(lang);
+                });
+            }
+        });
+    }
+
     /// The rules shipped in the binary. Built-in rules are checked by the test suite
     /// (their queries are compiled when first needed, not validated at load), so a
     /// load error here is a build defect and panics with the loader's message.
@@ -390,6 +407,17 @@ mod tests {
             1
         );
         assert_eq!(compiled_languages(&set), [Language::JavaScript]);
+    }
+
+    #[test]
+    fn prepare_compiles_the_grammars_asked_for() {
+        let (set, errors) = load_rules(vec![
+            rule("js/a", file("a.toml"), "javascript", "(comment) @finding"),
+            rule("go/b", file("b.toml"), "go", "(comment) @finding"),
+        ]);
+        assert!(errors.is_empty(), "{errors:?}");
+        set.prepare(&[Language::Go, Language::Tsx]);
+        assert_eq!(compiled_languages(&set), [Language::Tsx, Language::Go]);
     }
 
     #[test]
