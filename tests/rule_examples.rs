@@ -6,9 +6,32 @@
 //! triggers the rule, and triggers no rule the bad example did not.
 //! Failures are collected so one run reports every broken rule. The checks live in
 //! `vigil::engine::rule::examples`, shared with `vigil rules test DIR`.
+//!
+//! Built-in rules are not validated when the binary loads them (their queries are
+//! compiled when first needed); the full validation an organisation rule gets runs
+//! here instead.
 
+use vigil::engine::builtin_rules::BUILTIN_RULES;
+use vigil::engine::rule::RuleOrigin;
 use vigil::engine::rule::examples::check_rule;
+use vigil::engine::rule::load::{RuleSource, parse_rule};
 use vigil::engine::{RuleSet, suppress};
+
+#[test]
+fn every_builtin_rule_passes_full_validation() {
+    let problems: Vec<String> = BUILTIN_RULES
+        .iter()
+        .filter_map(|(path, text)| {
+            parse_rule(&RuleSource {
+                origin: RuleOrigin::Builtin(path),
+                text: (*text).to_string(),
+            })
+            .err()
+            .map(|e| e.to_string())
+        })
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
 
 #[test]
 fn every_builtin_rule_passes_its_examples() {

@@ -11,8 +11,10 @@
 //!
 //! each on one thread and on the rayon pool, and prints files, lines, MB, files/s,
 //! MB/s and the ratio full / parse-only, by wall time and by process CPU time (the
-//! latter is the fairer figure on a loaded machine). `--profile` then times each rule alone (and
-//! the per-file facts every analysis computes) to show what dominates.
+//! latter is the fairer figure on a loaded machine). Then start-up: loading the built-in
+//! rules and compiling each grammar's query (alone, all one after another, all with
+//! `RuleSet::prepare`). `--profile` then times each rule alone (and the per-file facts
+//! every analysis computes) to show what dominates.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,9 +24,11 @@ use rayon::prelude::*;
 use vigil::cli::scan::{DEFAULT_MAX_FILE_SIZE, Outcome, read_source, scan_file};
 use vigil::cli::walk::{Candidate, WalkOptions, discover};
 use vigil::engine::document::parse;
+use vigil::engine::rule::load::load_rules;
 use vigil::engine::semantics::FileFacts;
-use vigil::engine::{Document, RuleFilter, RuleSet, analyze};
+use vigil::engine::{Document, Language, RuleFilter, RuleSet, analyze};
 use vigil::project::FilePolicy;
+use vigil::project::rules::builtin_sources;
 
 struct Options {
     dir: PathBuf,
@@ -199,9 +203,45 @@ fn main() {
         ratio(full_n.cpu, parse_n.cpu),
     );
     println!("findings: {}", full_1.result);
+    startup(opts.runs);
     if opts.profile {
         profile(&files, rules);
     }
+}
+
+/// Times what a run pays before its first analysis: loading the built-in rules (a
+/// fresh set each run) and compiling the queries of the grammars it meets.
+fn startup(runs: usize) {
+    let load = || load_rules(builtin_sources()).0;
+    println!("\nstartup, built-in rules   (median of {runs}, load included in each compile row)");
+    let report = |name: &str, m: &Measured| {
+        println!(
+            "{name:<34} {:>7.0} ms wall {:>7.0} ms CPU",
+            m.wall.as_secs_f64() * 1e3,
+            m.cpu.as_secs_f64() * 1e3
+        );
+    };
+    report("load (no query compiled)", &measure(runs, || load().len()));
+    for lang in Language::ALL {
+        let m = measure(runs, || {
+            let rules = load();
+            rules.prepare(&[lang]);
+            rules.len()
+        });
+        report(&format!("compile {}", lang.name()), &m);
+    }
+    let m = measure(runs, || {
+        let rules = load();
+        Language::ALL.iter().for_each(|&l| rules.prepare(&[l]));
+        rules.len()
+    });
+    report("compile all, one after another", &m);
+    let m = measure(runs, || {
+        let rules = load();
+        rules.prepare(&Language::ALL);
+        rules.len()
+    });
+    report("compile all, in parallel (prepare)", &m);
 }
 
 /// Times, on already parsed documents, the file facts and each rule alone.

@@ -9,7 +9,8 @@ use rayon::prelude::*;
 use super::walk::{Candidate, Skipped, io_reason};
 use crate::engine::fix::apply::verify_fix;
 use crate::engine::{
-    Document, Finding, Fingerprint, Language, LineIndex, SuppressedFinding, analyze, looks_binary,
+    Document, Finding, Fingerprint, Language, LineIndex, RuleSet, SuppressedFinding, analyze,
+    looks_binary,
 };
 use crate::project::FilePolicy;
 
@@ -144,6 +145,28 @@ pub fn scan_file(candidate: &Candidate, policy: &Arc<FilePolicy>, max_size: u64)
     }
 }
 
+/// Compiles, in parallel, the query of each grammar among `candidates` for each rule
+/// set among `policies`, rather than one after another as files first need them.
+fn prepare_rules(candidates: &[Candidate], policies: &[Arc<FilePolicy>]) {
+    let mut needed: Vec<(&RuleSet, Vec<Language>)> = Vec::new();
+    for (c, policy) in candidates.iter().zip(policies) {
+        let rules = policy.rules.get();
+        let at = match needed.iter().position(|(r, _)| std::ptr::eq(*r, rules)) {
+            Some(at) => at,
+            None => {
+                needed.push((rules, Vec::new()));
+                needed.len() - 1
+            }
+        };
+        if !needed[at].1.contains(&c.language) {
+            needed[at].1.push(c.language);
+        }
+    }
+    needed
+        .par_iter()
+        .for_each(|(rules, langs)| rules.prepare(langs));
+}
+
 /// Scans all candidates on the rayon pool, each with its policy (`policies` is
 /// parallel to `candidates`); results keep the candidates' order.
 /// `tick` is called once per finished file (for a progress bar).
@@ -153,6 +176,7 @@ pub fn scan_all(
     max_size: u64,
     tick: impl Fn() + Sync,
 ) -> (Vec<ScannedFile>, Vec<Skipped>) {
+    prepare_rules(candidates, policies);
     let outcomes: Vec<Outcome> = candidates
         .par_iter()
         .zip(policies)

@@ -64,7 +64,7 @@ impl<'d> Matcher<'d> {
         facts: &'d OnceCell<FileFacts>,
         track: bool,
     ) -> Option<Matcher<'d>> {
-        let compiled = rules.languages.get(&doc.language())?;
+        let compiled = rules.compiled(doc.language())?;
         let enabled: Vec<bool> = rules.rules().iter().map(|r| filter.enabled(r)).collect();
         // Only rules of this file's language matter (a Go rule leaves JS files alone).
         if !compiled.pattern_rule.iter().any(|&i| enabled[i]) {

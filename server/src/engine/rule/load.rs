@@ -1,7 +1,7 @@
 //! Reading rule files: TOML parsing, validation, and clear errors that name the file,
 //! the line and the reason. One broken rule never prevents the others from loading.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use regex::{Regex, RegexBuilder};
 use tree_sitter::Query;
 
 use super::model::{ConstraintSpec, RuleFile};
-use super::{Alias, Constraint, ForeignTool, Rule, RuleOrigin, RuleSet};
+use super::{Alias, Constraint, ForeignTool, Rule, RuleOrigin, RuleSet, SubQuery};
 use crate::engine::fix::template::Template;
 use crate::engine::language::Language;
 use crate::engine::language::RuleLanguage;
@@ -53,12 +53,21 @@ const RULE_FILE_SIZE_LIMIT: u64 = 1 << 20;
 
 /// Loads every source; returns the rules that validated and an error for each that did
 /// not. Duplicate ids are errors on the later file.
+///
+/// Organisation rules are validated in full, their queries compiled for every grammar
+/// they target. Built-in rules are not compiled here: the test suite validates them
+/// ([`parse_rule`] on each), and each grammar's rules are compiled together when a
+/// file of that grammar is first analysed ([`RuleSet::compiled`]).
 pub fn load_rules(sources: Vec<RuleSource>) -> (RuleSet, Vec<RuleError>) {
     let mut rules: Vec<Arc<Rule>> = Vec::new();
     let mut errors = Vec::new();
     let mut seen = HashSet::new();
     for source in sources {
-        match parse_rule(&source) {
+        let queries = match source.origin {
+            RuleOrigin::Builtin(_) => Queries::Trust,
+            RuleOrigin::File(_) => Queries::Compile,
+        };
+        match parse(&source, queries) {
             Ok(rule) => {
                 if !seen.insert(rule.id.clone()) {
                     errors.push(RuleError {
@@ -75,36 +84,7 @@ pub fn load_rules(sources: Vec<RuleSource>) -> (RuleSet, Vec<RuleError>) {
         }
     }
     rules.sort_by(|a, b| a.id.cmp(&b.id));
-    match RuleSet::from_rules(rules.clone()) {
-        Ok(set) => (set, errors),
-        Err((i, msg)) => {
-            // Queries that compile alone but not together should not happen; drop the
-            // culprit (or everything, if it cannot be named) rather than lose the scan.
-            if let Some(rule) = rules.get(i) {
-                errors.push(RuleError {
-                    origin: rule.origin.to_string(),
-                    line: 1,
-                    column: 1,
-                    message: format!("query cannot be combined with the others: {msg}"),
-                });
-                let rest: Vec<_> = rules.iter().filter(|r| r.id != rule.id).cloned().collect();
-                let set = RuleSet::from_rules(rest).unwrap_or_else(|_| empty_set());
-                (set, errors)
-            } else {
-                errors.push(RuleError {
-                    origin: "<rules>".into(),
-                    line: 1,
-                    column: 1,
-                    message: msg,
-                });
-                (empty_set(), errors)
-            }
-        }
-    }
-}
-
-fn empty_set() -> RuleSet {
-    RuleSet::from_rules(Vec::new()).expect("an empty rule set always compiles")
+    (RuleSet::from_rules(rules), errors)
 }
 
 /// Loads every `*.toml` below `dir` (sorted, for stable output).
@@ -178,7 +158,23 @@ impl Ctx<'_> {
     }
 }
 
+/// Whether loading compiles a rule's tree-sitter queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Queries {
+    /// Compile the query and constraint sub-queries for every target grammar: syntax,
+    /// node and field names and captures are checked, with the error's position.
+    Compile,
+    /// Built-in rules, checked by the test suite: compiled when first needed.
+    Trust,
+}
+
+/// Reads and fully validates one rule file (queries compiled for every grammar the rule
+/// targets); errors name the file, line, column and reason.
 pub fn parse_rule(source: &RuleSource) -> Result<Rule, RuleError> {
+    parse(source, Queries::Compile)
+}
+
+fn parse(source: &RuleSource, queries: Queries) -> Result<Rule, RuleError> {
     let ctx = Ctx {
         origin: source.origin.to_string(),
         text: &source.text,
@@ -241,38 +237,23 @@ pub fn parse_rule(source: &RuleSource) -> Result<Rule, RuleError> {
         o
     };
 
-    let mut pattern_counts = HashMap::new();
-    let mut capture_names: Option<Vec<String>> = None;
-    for &lang in file.language.targets() {
-        let query = Query::new(&lang.grammar(), &query_source).map_err(|e| {
-            let line_start = query_source
-                .split_inclusive('\n')
-                .take(e.row)
-                .map(str::len)
-                .sum::<usize>();
-            ctx.err_at(
-                query_body_offset + line_start + e.column,
-                format!(
-                    "query does not compile for {}: {:?} error: {}",
-                    lang.name(),
-                    e.kind,
-                    e.message.trim()
-                ),
-            )
-        })?;
-        pattern_counts.insert(lang, query.pattern_count());
-        if capture_names.is_none() {
-            capture_names = Some(
-                query
-                    .capture_names()
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-            );
-        }
-    }
-    let captures = capture_names.unwrap_or_default();
-    let has_capture = |name: &str| captures.iter().any(|c| c == name);
+    let langs = file.language.targets();
+    // The query's captures, from compiling it; not known, so not checked, for a
+    // trusted rule.
+    let captures = match queries {
+        Queries::Compile => Some(compile_query(
+            &ctx,
+            &query_source,
+            query_body_offset,
+            langs,
+        )?),
+        Queries::Trust => None,
+    };
+    let has_capture = |name: &str| {
+        captures
+            .as_ref()
+            .is_none_or(|c| c.iter().any(|c| c == name))
+    };
     if !has_capture(&file.report) {
         return Err(ctx.err_at(
             query_span.start,
@@ -295,9 +276,7 @@ pub fn parse_rule(source: &RuleSource) -> Result<Rule, RuleError> {
                 format!("constraint names capture @{c}, which the query does not have"),
             ));
         }
-        constraints.push(
-            compile_constraint(spec, file.language.targets()).map_err(|m| ctx.err_at(at, m))?,
-        );
+        constraints.push(compile_constraint(spec, langs, queries).map_err(|m| ctx.err_at(at, m))?);
     }
 
     let mut fix_when = Vec::new();
@@ -314,9 +293,7 @@ pub fn parse_rule(source: &RuleSource) -> Result<Rule, RuleError> {
                     format!("fix condition names capture @{c}, which the query does not have"),
                 ));
             }
-            when.push(
-                compile_constraint(spec, file.language.targets()).map_err(|m| ctx.err_at(at, m))?,
-            );
+            when.push(compile_constraint(spec, langs, queries).map_err(|m| ctx.err_at(at, m))?);
         }
         fix_when.push(when);
         if fix.edits.is_empty() {
@@ -413,8 +390,45 @@ pub fn parse_rule(source: &RuleSource) -> Result<Rule, RuleError> {
         report: file.report,
         constraints,
         fix_when,
-        pattern_counts,
     })
+}
+
+/// Compiles a rule's query for each grammar it targets, with the position of the first
+/// error in the file (`query_offset` is where the query's text starts); returns the
+/// query's capture names.
+fn compile_query(
+    ctx: &Ctx,
+    query: &str,
+    query_offset: usize,
+    langs: &[Language],
+) -> Result<Vec<String>, RuleError> {
+    let mut captures = None;
+    for &lang in langs {
+        let compiled = Query::new(&lang.grammar(), query).map_err(|e| {
+            let line_start = query
+                .split_inclusive('\n')
+                .take(e.row)
+                .map(str::len)
+                .sum::<usize>();
+            ctx.err_at(
+                query_offset + line_start + e.column,
+                format!(
+                    "query does not compile for {}: {:?} error: {}",
+                    lang.name(),
+                    e.kind,
+                    e.message.trim()
+                ),
+            )
+        })?;
+        captures.get_or_insert_with(|| {
+            compiled
+                .capture_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        });
+    }
+    Ok(captures.unwrap_or_default())
 }
 
 /// Parses one `aliases` entry, `tool:id`, checking the id has the tool's form and the
@@ -498,13 +512,15 @@ fn regex(pattern: &str) -> Result<Regex, String> {
         .map_err(|e| format!("invalid regex `{pattern}`: {e}"))
 }
 
-fn sub_query(source: &str, langs: &[Language]) -> Result<HashMap<Language, Query>, String> {
+/// A constraint's sub-query; with [`Queries::Compile`] compiled now for every grammar
+/// (kept for analysis), otherwise when first needed.
+fn sub_query(source: &str, langs: &[Language], queries: Queries) -> Result<SubQuery, String> {
     if source.len() > QUERY_SIZE_LIMIT {
         return Err("constraint query is larger than 64 KiB".into());
     }
-    let mut out = HashMap::new();
-    for &lang in langs {
-        let q = Query::new(&lang.grammar(), source).map_err(|e| {
+    let sub = SubQuery::new(source.to_string(), langs);
+    if queries == Queries::Compile {
+        sub.compile_all().map_err(|(lang, e)| {
             format!(
                 "constraint query does not compile for {} (line {}, column {}): {}",
                 lang.name(),
@@ -513,12 +529,15 @@ fn sub_query(source: &str, langs: &[Language]) -> Result<HashMap<Language, Query
                 e.message.trim()
             )
         })?;
-        out.insert(lang, q);
     }
-    Ok(out)
+    Ok(sub)
 }
 
-fn compile_constraint(spec: &ConstraintSpec, langs: &[Language]) -> Result<Constraint, String> {
+fn compile_constraint(
+    spec: &ConstraintSpec,
+    langs: &[Language],
+    queries: Queries,
+) -> Result<Constraint, String> {
     let needs_capture = spec.constant.is_some()
         || spec.matches.is_some()
         || spec.not_matches.is_some()
@@ -550,7 +569,11 @@ fn compile_constraint(spec: &ConstraintSpec, langs: &[Language]) -> Result<Const
         }
     }
     let opt_re = |p: &Option<String>| p.as_deref().map(regex).transpose();
-    let opt_q = |p: &Option<String>| p.as_deref().map(|s| sub_query(s, langs)).transpose();
+    let opt_q = |p: &Option<String>| {
+        p.as_deref()
+            .map(|s| sub_query(s, langs, queries))
+            .transpose()
+    };
     Ok(Constraint {
         capture: spec.capture.clone(),
         constant: spec.constant,

@@ -3,7 +3,6 @@
 //! have an id, a severity, hover text, `vigil rules explain`, SARIF rule metadata and
 //! `--select`/`--ignore` like any other finding. They run on every language.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::engine::language::RuleLanguage;
@@ -93,7 +92,6 @@ impl MetaCheck {
             report: String::new(),
             constraints: Vec::new(),
             fix_when: Vec::new(),
-            pattern_counts: HashMap::new(),
         }
     }
 }
