@@ -9,6 +9,7 @@ use tree_sitter::{InputEdit, Parser, Tree};
 use super::analyze::incremental::AnalysisCache;
 use super::language::Language;
 use super::line_index::LineIndex;
+use super::walk::{into_if, preorder};
 
 thread_local! {
     // A parser per grammar per thread: creating one allocates, and the CLI's rayon
@@ -333,28 +334,14 @@ fn nested_deeper_at(tree: &Tree, range: TextRange, max: usize) -> bool {
 /// Counts ERROR and MISSING nodes without recursion (trees can be very deep).
 pub fn count_syntax_errors(tree: &Tree) -> usize {
     let mut count = 0;
-    let mut cursor = tree.walk();
-    if !tree.root_node().has_error() {
-        return 0;
-    }
-    loop {
-        let node = cursor.node();
+    preorder(tree, |node, _| {
         if node.is_error() || node.is_missing() {
             count += 1;
         }
-        // Only descend into subtrees that contain errors.
-        if node.has_error() && cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return count;
-            }
-        }
-    }
+        // Only subtrees that contain errors.
+        into_if(node.has_error())
+    });
+    count
 }
 
 #[cfg(test)]

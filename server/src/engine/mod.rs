@@ -13,6 +13,7 @@ pub mod rule;
 pub mod semantics;
 pub mod suggest;
 pub mod suppress;
+pub mod walk;
 
 pub use analyze::{Analysis, Finding, RuleFilter, analyze, analyze_document};
 pub use binary::looks_binary;

@@ -14,6 +14,7 @@ use crate::engine::document::{Document, TextRange};
 use crate::engine::fix::{self, template::Template};
 use crate::engine::rule::{CompiledLanguage, RuleSet};
 use crate::engine::semantics::{Evaluator, FileFacts, Reads};
+use crate::engine::walk::{Step, into_if, preorder};
 
 /// What a finding depends on: the root nodes of the matches that make it, and what
 /// their evaluation read elsewhere.
@@ -270,32 +271,16 @@ impl<'d> Matcher<'d> {
 
 /// Whether some node lies deeper than `max` below the root; with `within`, only
 /// nodes intersecting one of those ranges are looked at (code elsewhere kept its
-/// depth). A linear cursor walk that stops at the first such node.
+/// depth). A linear walk that stops at the first such node.
 pub fn nested_deeper_than(doc: &Document, max: u32, within: Option<&[TextRange]>) -> bool {
-    let mut cursor = doc.tree().walk();
-    let mut depth = 0u32;
-    loop {
+    !preorder(doc.tree(), |node, depth| {
         if depth > max {
-            return true;
+            return Step::Stop;
         }
-        let descend = within.is_none_or(|ranges| {
-            let node = cursor.node();
+        into_if(within.is_none_or(|ranges| {
             ranges
                 .iter()
                 .any(|r| node.start_byte() <= r.end && r.start <= node.end_byte())
-        });
-        if descend && cursor.goto_first_child() {
-            depth += 1;
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return false;
-            }
-            depth -= 1;
-        }
-    }
+        }))
+    })
 }

@@ -5,6 +5,7 @@ use tree_sitter::Node;
 use super::Edit;
 use crate::engine::document::{Document, TextRange};
 use crate::engine::semantics::{FileFacts, go_default_package_name, string_literal_value};
+use crate::engine::walk::{Step, preorder};
 
 fn kids<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     let mut c = node.walk();
@@ -125,9 +126,7 @@ fn go_insert_import(doc: &Document, path: &str) -> Option<Edit> {
 fn go_package_uses(doc: &Document, name: &str, skip: &[TextRange]) -> usize {
     let text = doc.text();
     let mut count = 0;
-    let mut cursor = doc.tree().walk();
-    'walk: loop {
-        let node = cursor.node();
+    preorder(doc.tree(), |node, _| {
         let operand = match node.kind() {
             "selector_expression" => node.child_by_field_name("operand"),
             "qualified_type" => node.child_by_field_name("package"),
@@ -141,18 +140,8 @@ fn go_package_uses(doc: &Document, name: &str, skip: &[TextRange]) -> usize {
         {
             count += 1;
         }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
-        }
-    }
+        Step::Into
+    });
     count
 }
 
@@ -250,9 +239,8 @@ pub fn js_add_named_import(
         None => {}
     }
     let text = doc.text();
-    let mut cursor = doc.tree().walk();
-    'walk: loop {
-        let node = cursor.node();
+    let mut found = None;
+    preorder(doc.tree(), |node, _| {
         let list = match node.kind() {
             // const { exec } = require('child_process')
             "variable_declarator" => node
@@ -274,19 +262,13 @@ pub fn js_add_named_import(
         if let Some(list) = list
             && let Some(edit) = super::list_edit::append_item(text, list, name, false)
         {
-            return Ok(Some(edit));
+            found = Some(edit);
+            return Step::Stop;
         }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
-        }
+        Step::Into
+    });
+    if let Some(edit) = found {
+        return Ok(Some(edit));
     }
     Err(NoImportSite)
 }
@@ -368,30 +350,15 @@ fn required_module_literal<'t>(value: Node<'t>, text: &str, module: &str) -> Opt
 /// Whether `name` occurs as an identifier (a use or a declaration) anywhere.
 fn identifier_occurs(doc: &Document, name: &str) -> bool {
     let text = doc.text();
-    let mut cursor = doc.tree().walk();
-    loop {
-        let node = cursor.node();
-        if matches!(
+    !preorder(doc.tree(), |node, _| {
+        let found = matches!(
             node.kind(),
             "identifier"
                 | "shorthand_property_identifier"
                 | "shorthand_property_identifier_pattern"
-        ) && &text[node.byte_range()] == name
-        {
-            return true;
-        }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return false;
-            }
-        }
-    }
+        ) && &text[node.byte_range()] == name;
+        if found { Step::Stop } else { Step::Into }
+    })
 }
 
 fn facts_target(value: Node, text: &str) -> Option<String> {

@@ -20,6 +20,7 @@ use super::{
 };
 use crate::engine::document::{ChangeLog, Document, TextRange};
 use crate::engine::language::Language;
+use crate::engine::walk::{into_if, preorder};
 
 /// Facts about one file, computed once per analysis.
 #[derive(Debug, Default, Clone)]
@@ -292,14 +293,14 @@ impl FileFacts {
 fn collect(doc: &Document, within: Option<&[TextRange]>, out: &mut Vec<Source>) {
     let src = doc.text();
     let language = doc.language();
-    let mut cursor = doc.tree().walk();
-    let root = doc.tree().root_node();
-    let whole = TextRange::new(root.start_byte(), root.end_byte());
-    let mut parents: Vec<TextRange> = vec![whole];
-    loop {
-        let node = cursor.node();
+    // The ranges of the current node's ancestors, by depth.
+    let mut ancestors: Vec<TextRange> = Vec::new();
+    preorder(doc.tree(), |node, depth| {
         let range: TextRange = node.byte_range().into();
-        let parent = *parents.last().expect("the root's parent is the root");
+        ancestors.truncate(depth as usize);
+        // The root stands for its own parent.
+        let parent = ancestors.last().copied().unwrap_or(range);
+        ancestors.push(range);
         let facts = match language {
             Language::Go => visit_go(node, src),
             _ => visit_js(node, src),
@@ -311,21 +312,8 @@ fn collect(doc: &Document, within: Option<&[TextRange]>, out: &mut Vec<Source>) 
                 facts,
             });
         }
-        let descend = within.is_none_or(|ranges| ranges.iter().any(|&c| touches(range, c)));
-        if descend && cursor.goto_first_child() {
-            parents.push(range);
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return;
-            }
-            parents.pop();
-        }
-    }
+        into_if(within.is_none_or(|ranges| ranges.iter().any(|&c| touches(range, c))))
+    });
 }
 
 fn constant(name: String, value: Node, src: &str) -> Fact {
