@@ -176,7 +176,7 @@ pub struct Document {
     tree: Tree,
     /// True while edits were applied to text and tree but not yet re-parsed.
     dirty: bool,
-    /// Changes since `analysis` was made.
+    /// Changes since `analysis` was made; empty while there is none.
     changes: ChangeLog,
     /// The last analysis of this document with what incremental analysis needs to
     /// update it.
@@ -248,11 +248,13 @@ impl Document {
             old_end_position,
             new_end_position,
         });
-        self.changes.record(ByteEdit {
-            start: range.start,
-            old_end: range.end,
-            new_end: new_end_byte,
-        });
+        if self.analysis.is_some() {
+            self.changes.record(ByteEdit {
+                start: range.start,
+                old_end: range.end,
+                new_end: new_end_byte,
+            });
+        }
         self.dirty = true;
     }
 
@@ -285,19 +287,22 @@ impl Document {
             // rest of the line into a string). The old tree was edited to match the
             // new text, as tree-sitter requires; a tree parsed from scratch compares
             // by structure all the same.
-            // tree-sitter's comparison is quadratic in the nesting depth at a change:
-            // code nested thousands of levels deep is analysed afresh instead.
-            let deep = self.changes.changed.iter().any(|r| {
-                nested_deeper_at(&self.tree, *r, MAX_TRACKED_DEPTH)
-                    || nested_deeper_at(&new, *r, MAX_TRACKED_DEPTH)
-            });
-            if deep {
-                self.changes.lose();
-            }
-            if !self.changes.lost {
-                self.changes
-                    .changed
-                    .extend(self.tree.changed_ranges(&new).map(TextRange::from));
+            // Only a document that keeps an analysis needs to know what changed (one
+            // verifying a fix does not). tree-sitter's comparison is quadratic in the
+            // nesting depth at a change: code nested thousands of levels deep is
+            // analysed afresh instead.
+            if self.analysis.is_some() && !self.changes.lost {
+                let deep = self.changes.changed.iter().any(|r| {
+                    nested_deeper_at(&self.tree, *r, MAX_TRACKED_DEPTH)
+                        || nested_deeper_at(&new, *r, MAX_TRACKED_DEPTH)
+                });
+                if deep {
+                    self.changes.lose();
+                } else {
+                    self.changes
+                        .changed
+                        .extend(self.tree.changed_ranges(&new).map(TextRange::from));
+                }
             }
             self.tree = new;
             self.dirty = false;

@@ -192,12 +192,6 @@ fn update(
         }
     }
     let ranges = merge(ranges);
-    // Mostly everything changed in a large file: one plain pass is faster than many
-    // small ones. (Small files always take the incremental path, which keeps it
-    // exercised by the tests' edits of small sources.)
-    if len > 64 << 10 && ranges.iter().map(|r| r.len()).sum::<usize>() > len / 2 {
-        return None;
-    }
     records.retain(|rec| !ranges.iter().any(|&r| intersects(rec.root, r)));
 
     let mut matcher = Matcher::new(doc, rules, filter, facts, true)?;

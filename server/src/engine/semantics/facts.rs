@@ -11,6 +11,7 @@
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use tree_sitter::Node;
 
@@ -39,12 +40,14 @@ pub struct FileFacts {
     sources: Vec<Source>,
 }
 
-/// The facts one node contributes.
+/// The facts one node contributes. They hold no absolute positions (a constant's
+/// value is relative to `node`), so moving the node moves them: a source an edit
+/// did not touch is kept as it is, its facts shared.
 #[derive(Debug, Clone)]
 struct Source {
     node: TextRange,
     parent: TextRange,
-    facts: Vec<Fact>,
+    facts: Arc<[Fact]>,
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +59,7 @@ enum Fact {
     ModuleIfNew(String),
     Const {
         name: String,
+        /// The initializer, relative to the start of the source node.
         value: TextRange,
         hash: u64,
     },
@@ -135,6 +139,19 @@ fn text_hash(s: &str) -> u64 {
     h.finish()
 }
 
+/// The names whose entry differs between `new` and `old` (added, removed, changed).
+fn changed_names<V: PartialEq>(
+    new: &HashMap<String, V>,
+    old: &HashMap<String, V>,
+    key: fn(String) -> FactKey,
+    out: &mut HashSet<FactKey>,
+) {
+    let differs = |name: &String| new.get(name) != old.get(name);
+    for name in new.keys().chain(old.keys()).filter(|n| differs(n)) {
+        out.insert(key(name.clone()));
+    }
+}
+
 /// Whether `a` and `b` overlap or touch.
 fn touches(a: TextRange, b: TextRange) -> bool {
     a.start <= b.end && b.start <= a.end
@@ -163,21 +180,11 @@ impl FileFacts {
                 if changed.iter().any(|&c| touches(parent, c)) {
                     return None;
                 }
-                let mut s = s.clone();
-                s.parent = parent;
-                s.node = map(s.node)?;
-                for fact in &mut s.facts {
-                    let constant = match fact {
-                        Fact::Promisified {
-                            otherwise: Some(c), ..
-                        } => c.as_mut(),
-                        other => other,
-                    };
-                    if let Fact::Const { value, .. } = constant {
-                        *value = map(*value)?;
-                    }
-                }
-                Some(s)
+                Some(Source {
+                    node: map(s.node)?,
+                    parent,
+                    facts: s.facts.clone(),
+                })
             })
             .collect();
         let kept = sources.len();
@@ -197,15 +204,16 @@ impl FileFacts {
     fn fold(sources: Vec<Source>) -> FileFacts {
         let mut facts = FileFacts::default();
         for source in &sources {
-            for fact in &source.facts {
-                facts.apply(fact);
+            for fact in source.facts.iter() {
+                facts.apply(fact, source.node.start);
             }
         }
         facts.sources = sources;
         facts
     }
 
-    fn apply(&mut self, fact: &Fact) {
+    /// Adds one fact of a source node starting at `base`.
+    fn apply(&mut self, fact: &Fact, base: usize) {
         match fact {
             Fact::Binding(name, target) => {
                 self.bindings.insert(name.clone(), target.clone());
@@ -218,7 +226,8 @@ impl FileFacts {
             }
             Fact::Const { name, value, hash } => {
                 self.const_hashes.insert(name.clone(), *hash);
-                self.consts.insert(name.clone(), (value.start, value.end));
+                self.consts
+                    .insert(name.clone(), (base + value.start, base + value.end));
             }
             Fact::Promisified {
                 name,
@@ -236,7 +245,7 @@ impl FileFacts {
                     self.bindings
                         .insert(name.clone(), format!("util.promisify({wrapped})"));
                 } else if let Some(otherwise) = otherwise {
-                    self.apply(otherwise);
+                    self.apply(otherwise, base);
                 }
             }
         }
@@ -245,26 +254,13 @@ impl FileFacts {
     /// What differs between `old` and these facts, by name, never by position.
     pub fn changed_since(&self, old: &FileFacts) -> ChangedFacts {
         let mut keys = HashSet::new();
-        for (name, target) in &self.bindings {
-            if old.bindings.get(name) != Some(target) {
-                keys.insert(FactKey::Binding(name.clone()));
-            }
-        }
-        for name in old.bindings.keys() {
-            if !self.bindings.contains_key(name) {
-                keys.insert(FactKey::Binding(name.clone()));
-            }
-        }
-        for (name, hash) in &self.const_hashes {
-            if old.const_hashes.get(name) != Some(hash) {
-                keys.insert(FactKey::Const(name.clone()));
-            }
-        }
-        for name in old.const_hashes.keys() {
-            if !self.const_hashes.contains_key(name) {
-                keys.insert(FactKey::Const(name.clone()));
-            }
-        }
+        changed_names(&self.bindings, &old.bindings, FactKey::Binding, &mut keys);
+        changed_names(
+            &self.const_hashes,
+            &old.const_hashes,
+            FactKey::Const,
+            &mut keys,
+        );
         let modules: HashSet<&String> = self.modules.iter().collect();
         let old_modules: HashSet<&String> = old.modules.iter().collect();
         if modules != old_modules {
@@ -309,17 +305,19 @@ fn collect(doc: &Document, within: Option<&[TextRange]>, out: &mut Vec<Source>) 
             out.push(Source {
                 node: range,
                 parent,
-                facts,
+                facts: facts.into(),
             });
         }
         into_if(within.is_none_or(|ranges| ranges.iter().any(|&c| touches(range, c))))
     });
 }
 
-fn constant(name: String, value: Node, src: &str) -> Fact {
+/// A constant declared by `node` (the source node) with initializer `value`.
+fn constant(node: Node, name: String, value: Node, src: &str) -> Fact {
+    let base = node.start_byte();
     Fact::Const {
         name,
-        value: value.byte_range().into(),
+        value: TextRange::new(value.start_byte() - base, value.end_byte() - base),
         hash: text_hash(text(value, src)),
     }
 }
@@ -352,7 +350,7 @@ fn visit_go(node: Node, src: &str) -> Vec<Fact> {
                 let mut c = values.walk();
                 let vals: Vec<Node> = values.named_children(&mut c).collect();
                 for (name, v) in names.into_iter().zip(vals) {
-                    out.push(constant(name, v, src));
+                    out.push(constant(node, name, v, src));
                 }
             }
         }
@@ -462,7 +460,7 @@ fn visit_js(node: Node, src: &str) -> Vec<Fact> {
                 .and_then(|p| p.child_by_field_name("kind"))
                 .is_some_and(|k| text(k, src) == "const");
             let otherwise = (is_const && name.kind() == "identifier")
-                .then(|| constant(text(name, src).to_string(), value, src));
+                .then(|| constant(node, text(name, src).to_string(), value, src));
             // `const run = promisify(exec)`: `run` is the promise-returning wrapper,
             // written `util.promisify(child_process.exec)`, so rules can name it
             // without mistaking it for the callback API.

@@ -36,9 +36,6 @@ pub struct ChangedFacts {
 }
 
 impl ChangedFacts {
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
     pub fn any(&self, read: &[FactKey]) -> bool {
         !self.keys.is_empty() && read.iter().any(|k| self.keys.contains(k))
     }
