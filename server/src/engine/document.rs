@@ -237,7 +237,7 @@ impl Document {
         let start_position = self.line_index.point(range.start);
         let old_end_position = self.line_index.point(range.end);
         self.text.replace_range(range.start..range.end, new_text);
-        self.line_index = LineIndex::new(&self.text);
+        self.line_index.edit(range.start, range.end, new_text);
         let new_end_byte = range.start + new_text.len();
         let new_end_position = self.line_index.point(new_end_byte);
         self.tree.edit(&InputEdit {

@@ -58,7 +58,7 @@ impl Content {
             Content::Parsed(doc) => doc.edit(range, new_text),
             Content::Text { text, line_index } => {
                 text.replace_range(range.start..range.end, new_text);
-                *line_index = LineIndex::new(text);
+                line_index.edit(range.start, range.end, new_text);
             }
         }
     }
