@@ -50,6 +50,17 @@ pub(super) fn holds(c: &Constraint, captures: &HashMap<&str, Node>, ev: &Evaluat
     {
         return false;
     }
+    let lang = ev.doc.language();
+    if let Some(q) = c.file_has.as_ref().and_then(|m| m.get(&lang))
+        && !file_matches(q, ev)
+    {
+        return false;
+    }
+    if let Some(q) = c.file_not_has.as_ref().and_then(|m| m.get(&lang))
+        && file_matches(q, ev)
+    {
+        return false;
+    }
     if let Some(name) = &c.binding {
         let bound_to = ev.binding(name.as_str());
         if c.bound.is_some_and(|want| bound_to.is_some() != want) {
@@ -106,7 +117,6 @@ pub(super) fn holds(c: &Constraint, captures: &HashMap<&str, Node>, ev: &Evaluat
             return false;
         }
     }
-    let lang = ev.doc.language();
     if let Some(q) = c.has.as_ref().and_then(|m| m.get(&lang))
         && !subtree_matches(q, node, c.depth, ev)
     {
@@ -138,6 +148,13 @@ fn subtree_matches(q: &tree_sitter::Query, node: Node, depth: Option<u32>, ev: &
     it.next().is_some()
 }
 
+/// Whether some node of the file matches `q`; the answer depends on the whole file.
+fn file_matches(q: &tree_sitter::Query, ev: &Evaluator) -> bool {
+    ev.depends_on_file();
+    let root = ev.doc.tree().root_node();
+    ev.query_matches_at(q, root, || subtree_matches(q, root, None, ev))
+}
+
 /// Whether some ancestor of `node` is the outermost node of a match of `q`. The
 /// answer depends on every ancestor looked at: the evaluation notes the outermost.
 fn ancestor_matches(q: &tree_sitter::Query, node: Node, ev: &Evaluator) -> bool {
@@ -151,9 +168,12 @@ fn ancestor_matches(q: &tree_sitter::Query, node: Node, ev: &Evaluator) -> bool 
             break; // bounded: deep nesting cannot make this quadratic
         }
         ev.depends_on(a.byte_range().into());
-        cursor.set_max_start_depth(Some(0));
-        let mut it = cursor.matches(q, a, ev.doc.text().as_bytes());
-        if it.next().is_some() {
+        let found = ev.query_matches_at(q, a, || {
+            cursor.set_max_start_depth(Some(0));
+            let mut it = cursor.matches(q, a, ev.doc.text().as_bytes());
+            it.next().is_some()
+        });
+        if found {
             return true;
         }
         ancestor = a.parent();

@@ -13,7 +13,7 @@ use super::{Finding, MATCH_LIMIT, MAX_FINDINGS_PER_RULE, MAX_MATCH_DEPTH, RuleFi
 use crate::engine::document::{Document, TextRange};
 use crate::engine::fix::{self, template::Template};
 use crate::engine::rule::{CompiledLanguage, RuleSet};
-use crate::engine::semantics::{Evaluator, FileFacts, Reads};
+use crate::engine::semantics::{Evaluator, FileFacts, QueryMemo, Reads};
 use crate::engine::walk::{Step, into_if, preorder};
 
 /// What a finding depends on: the root nodes of the matches that make it, and what
@@ -54,6 +54,7 @@ pub struct Matcher<'d> {
     per_rule: HashMap<usize, usize>,
     pub capped: HashSet<usize>,
     pub exceeded_match_limit: bool,
+    memo: QueryMemo,
 }
 
 impl<'d> Matcher<'d> {
@@ -86,6 +87,7 @@ impl<'d> Matcher<'d> {
             per_rule: HashMap::new(),
             capped: HashSet::new(),
             exceeded_match_limit: false,
+            memo: QueryMemo::default(),
         })
     }
 
@@ -184,7 +186,8 @@ impl<'d> Matcher<'d> {
             Evaluator::tracking(self.doc, self.facts())
         } else {
             Evaluator::new(self.doc, self.facts())
-        };
+        }
+        .with_memo(&self.memo);
         if !rule.constraints.iter().all(|c| holds(c, &captures, &ev)) {
             if self.track {
                 let reads = ev.take_reads();

@@ -549,7 +549,10 @@ fn compile_constraint(
         || spec.not_inside.is_some()
         || spec.min_entropy.is_some()
         || spec.min_length.is_some();
-    let file_level = spec.file_imports.is_some() || spec.file_not_imports.is_some();
+    let file_level = spec.file_imports.is_some()
+        || spec.file_not_imports.is_some()
+        || spec.file_has.is_some()
+        || spec.file_not_has.is_some();
     if spec.binding.is_some() {
         // About a local name, not a capture: only the binding conditions apply.
         let binding_only = spec.capture.is_none()
@@ -590,6 +593,8 @@ fn compile_constraint(
         min_length: spec.min_length,
         file_imports: spec.file_imports.clone(),
         file_not_imports: spec.file_not_imports.clone(),
+        file_has: opt_q(&spec.file_has)?,
+        file_not_has: opt_q(&spec.file_not_has)?,
         binding: spec.binding.clone(),
         bound: spec.bound,
     })

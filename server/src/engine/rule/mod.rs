@@ -150,6 +150,8 @@ pub(crate) struct Constraint {
     pub min_length: Option<usize>,
     pub file_imports: Option<Vec<String>>,
     pub file_not_imports: Option<Vec<String>>,
+    pub file_has: Option<SubQuery>,
+    pub file_not_has: Option<SubQuery>,
     pub binding: Option<String>,
     pub bound: Option<bool>,
 }

@@ -8,6 +8,7 @@
 mod facts;
 
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
@@ -166,7 +167,15 @@ pub struct Evaluator<'a> {
     /// does not pay for them).
     track: bool,
     reads: RefCell<Reads>,
+    /// Answers of sub-query checks on nodes, shared by the evaluators of one pass.
+    memo: QueryMemo,
 }
+
+/// Whether a query matched at a node, by (query address, node id), within one pass
+/// over one tree. Every match of a file shares its ancestors, and a check on the
+/// file's root (`not-inside (source_file ...)`, `file-has`) walks much of the file:
+/// once per pass, not once per match.
+pub type QueryMemo = Rc<RefCell<HashMap<(usize, usize), bool>>>;
 
 /// What an evaluation depended on besides the nodes it was given: facts looked up by
 /// name, and text elsewhere in the file (a range covering all of it).
@@ -205,7 +214,32 @@ impl<'a> Evaluator<'a> {
             facts,
             track: false,
             reads: RefCell::new(Reads::default()),
+            memo: QueryMemo::default(),
         }
+    }
+
+    /// Shares `memo` with the other evaluators of a pass over the same tree.
+    pub fn with_memo(self, memo: &QueryMemo) -> Evaluator<'a> {
+        Evaluator {
+            memo: memo.clone(),
+            ..self
+        }
+    }
+
+    /// Whether `query` matches at `node`: remembered, or found by `check`.
+    pub fn query_matches_at(
+        &self,
+        query: &tree_sitter::Query,
+        node: Node,
+        check: impl FnOnce() -> bool,
+    ) -> bool {
+        let key = (std::ptr::from_ref(query) as usize, node.id());
+        if let Some(&known) = self.memo.borrow().get(&key) {
+            return known;
+        }
+        let answer = check();
+        self.memo.borrow_mut().insert(key, answer);
+        answer
     }
 
     /// An evaluator that notes what it reads ([`Evaluator::take_reads`]).
