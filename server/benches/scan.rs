@@ -4,7 +4,8 @@
 //!     server/benches/fetch-corpus.sh          # real npm packages and Go's std library
 //!     cargo bench --bench scan -- DIR [--runs N] [--profile]
 //!
-//! Measures, as the median of N runs (default 5) after one warm-up run:
+//! Measures, as the median of N runs (default 5) after one warm-up run, parse-only
+//! and full runs alternating (the ratio printed is the median of each round's):
 //! - parse-only: read every supported file and parse it with tree-sitter;
 //! - full: what `vigil check` does per file (read, parse, analyse with every built-in
 //!   rule, verify the fixes of findings), using the CLI's own scan code;
@@ -129,6 +130,54 @@ fn measure(runs: usize, mut f: impl FnMut() -> usize) -> Measured {
     }
 }
 
+/// Runs `parse` and `full` alternately `runs` times after a warm-up of each: their
+/// medians, and the median of each round's full/parse ratio (wall, CPU).
+fn measure_pair(
+    runs: usize,
+    mut parse: impl FnMut() -> usize,
+    mut full: impl FnMut() -> usize,
+) -> (Measured, Measured, (f64, f64)) {
+    let (p, f) = (parse(), full());
+    let time = |g: &mut dyn FnMut() -> usize| {
+        let (t, c) = (Instant::now(), cpu_time());
+        std::hint::black_box(g());
+        (t.elapsed(), cpu_time().saturating_sub(c))
+    };
+    let (mut pw, mut pc, mut fw, mut fc) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut rw, mut rc) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let (w1, c1) = time(&mut parse);
+        let (w2, c2) = time(&mut full);
+        rw.push(w2.as_secs_f64() / w1.as_secs_f64());
+        rc.push(c2.as_secs_f64() / c1.as_secs_f64());
+        pw.push(w1);
+        pc.push(c1);
+        fw.push(w2);
+        fc.push(c2);
+    }
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[runs / 2]
+    };
+    let median_f = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[runs / 2]
+    };
+    (
+        Measured {
+            wall: median(pw),
+            cpu: median(pc),
+            result: p,
+        },
+        Measured {
+            wall: median(fw),
+            cpu: median(fc),
+            result: f,
+        },
+        (median_f(rw), median_f(rc)),
+    )
+}
+
 fn main() {
     let opts = options();
     let rules = RuleSet::builtin();
@@ -181,26 +230,31 @@ fn main() {
         );
     };
 
-    let parse_1 = measure(opts.runs, || files.iter().map(parse_only).sum());
+    // Parse-only and full runs alternate, and each round gives its own ratio: on a
+    // shared machine whose speed drifts by tens of percent over a minute, the median
+    // of paired ratios is steadier than a ratio of medians taken minutes apart.
+    let one = |c: &Candidate| full(c, &policy);
+    let (parse_1, full_1, ratio_1) = measure_pair(
+        opts.runs,
+        || files.iter().map(parse_only).sum(),
+        || files.iter().map(one).sum(),
+    );
     report("parse-only, 1 thread", &parse_1);
-    let full_1 = measure(opts.runs, || files.iter().map(|c| full(c, &policy)).sum());
     report("full scan, 1 thread", &full_1);
-    let parse_n = measure(opts.runs, || files.par_iter().map(parse_only).sum());
+    let (parse_n, full_n, ratio_n) = measure_pair(
+        opts.runs,
+        || files.par_iter().map(parse_only).sum(),
+        || files.par_iter().map(one).sum(),
+    );
     report(&format!("parse-only, {threads} threads"), &parse_n);
-    let full_n = measure(opts.runs, || {
-        files.par_iter().map(|c| full(c, &policy)).sum()
-    });
     report(&format!("full scan, {threads} threads"), &full_n);
-    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
     println!(
-        "\nratio full / parse-only (wall): {:.2}x (1 thread), {:.2}x ({threads} threads)",
-        ratio(full_1.wall, parse_1.wall),
-        ratio(full_n.wall, parse_n.wall),
+        "\nratio full / parse-only, median of {} paired rounds (wall): {:.2}x (1 thread), {:.2}x ({threads} threads)",
+        opts.runs, ratio_1.0, ratio_n.0,
     );
     println!(
-        "ratio full / parse-only (CPU):  {:.2}x (1 thread), {:.2}x ({threads} threads)",
-        ratio(full_1.cpu, parse_1.cpu),
-        ratio(full_n.cpu, parse_n.cpu),
+        "ratio full / parse-only, median of {} paired rounds (CPU):  {:.2}x (1 thread), {:.2}x ({threads} threads)",
+        opts.runs, ratio_1.1, ratio_n.1,
     );
     println!("findings: {}", full_1.result);
     startup(opts.runs);
