@@ -6,8 +6,8 @@ use tree_sitter::{Node, QueryCursor, StreamingIterator};
 
 use super::{Finding, MATCH_LIMIT};
 use crate::engine::fix::{self, Fix};
-use crate::engine::rule::{Constraint, Rule};
-use crate::engine::semantics::{Evaluator, shannon_entropy};
+use crate::engine::rule::{Constraint, Rule, SubQuery};
+use crate::engine::semantics::{Check, Evaluator, shannon_entropy};
 
 /// The fixes of `rule` whose conditions hold for this match and that can be built.
 pub(super) fn offered_fixes(
@@ -51,12 +51,12 @@ pub(super) fn holds(c: &Constraint, captures: &HashMap<&str, Node>, ev: &Evaluat
         return false;
     }
     let lang = ev.doc.language();
-    if let Some(q) = c.file_has.as_ref().and_then(|m| m.get(&lang))
+    if let Some(q) = &c.file_has
         && !file_matches(q, ev)
     {
         return false;
     }
-    if let Some(q) = c.file_not_has.as_ref().and_then(|m| m.get(&lang))
+    if let Some(q) = &c.file_not_has
         && file_matches(q, ev)
     {
         return false;
@@ -127,12 +127,12 @@ pub(super) fn holds(c: &Constraint, captures: &HashMap<&str, Node>, ev: &Evaluat
     {
         return false;
     }
-    if let Some(q) = c.inside.as_ref().and_then(|m| m.get(&lang))
+    if let Some(q) = &c.inside
         && !ancestor_matches(q, node, ev)
     {
         return false;
     }
-    if let Some(q) = c.not_inside.as_ref().and_then(|m| m.get(&lang))
+    if let Some(q) = &c.not_inside
         && ancestor_matches(q, node, ev)
     {
         return false;
@@ -148,16 +148,25 @@ fn subtree_matches(q: &tree_sitter::Query, node: Node, depth: Option<u32>, ev: &
     it.next().is_some()
 }
 
-/// Whether some node of the file matches `q`; the answer depends on the whole file.
-fn file_matches(q: &tree_sitter::Query, ev: &Evaluator) -> bool {
+/// Whether some node of the file matches `sub`; the answer depends on the whole
+/// file. False when `sub` does not apply to the file's grammar.
+fn file_matches(sub: &SubQuery, ev: &Evaluator) -> bool {
+    let Some(q) = sub.get(&ev.doc.language()) else {
+        return false;
+    };
     ev.depends_on_file();
     let root = ev.doc.tree().root_node();
-    ev.query_matches_at(q, root, || subtree_matches(q, root, None, ev))
+    ev.query_matches_at((Check::Within, sub.memo_key()), root, || {
+        subtree_matches(q, root, None, ev)
+    })
 }
 
 /// Whether some ancestor of `node` is the outermost node of a match of `q`. The
 /// answer depends on every ancestor looked at: the evaluation notes the outermost.
-fn ancestor_matches(q: &tree_sitter::Query, node: Node, ev: &Evaluator) -> bool {
+fn ancestor_matches(sub: &SubQuery, node: Node, ev: &Evaluator) -> bool {
+    let Some(q) = sub.get(&ev.doc.language()) else {
+        return false;
+    };
     let mut cursor = QueryCursor::new();
     cursor.set_match_limit(MATCH_LIMIT);
     let mut ancestor = node.parent();
@@ -168,7 +177,7 @@ fn ancestor_matches(q: &tree_sitter::Query, node: Node, ev: &Evaluator) -> bool 
             break; // bounded: deep nesting cannot make this quadratic
         }
         ev.depends_on(a.byte_range().into());
-        let found = ev.query_matches_at(q, a, || {
+        let found = ev.query_matches_at((Check::At, sub.memo_key()), a, || {
             cursor.set_max_start_depth(Some(0));
             let mut it = cursor.matches(q, a, ev.doc.text().as_bytes());
             it.next().is_some()

@@ -177,6 +177,30 @@ edits = [{{ capture = "f", text = "s" }}]
         );
     }
 
+    /// One sub-query text used as `file-has` and as `not-inside`: a pass remembers
+    /// answers by query and node, and the two checks must not share them (at the
+    /// file's root, "somewhere in the file" holds while "rooted here" does not).
+    #[test]
+    fn remembered_checks_keep_their_kind() {
+        let marker = r#"((identifier) @m (#eq? @m "marker"))"#;
+        let set = rules(&format!(
+            r#"{HEAD}
+query = "(call_expression) @finding"
+[[constraints]]
+file-has = '{marker}'
+[[constraints]]
+capture = "finding"
+not-inside = '{marker}'
+"#
+        ));
+        let findings = |src: &str| {
+            let doc = Document::new(Language::JavaScript, src);
+            analyze(&doc, &set, &RuleFilter::default()).findings.len()
+        };
+        assert_eq!(findings("marker;\nf();\n"), 1);
+        assert_eq!(findings("f();\n"), 0, "file-has fails without the marker");
+    }
+
     #[test]
     fn binding_without_condition_is_rejected() {
         let (_, errors) = load_rules(vec![RuleSource {

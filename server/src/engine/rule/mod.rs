@@ -162,7 +162,9 @@ pub(crate) struct Constraint {
 /// the slots, so it is never compiled twice.
 #[derive(Debug)]
 pub(crate) struct SubQuery {
-    source: String,
+    /// Interned: equal sub-queries of different rules share answers in a pass
+    /// ([`SubQuery::memo_key`]).
+    source: Arc<str>,
     /// One slot per target grammar; `None` inside if it does not compile (only
     /// possible for a built-in rule the test suite would reject).
     compiled: HashMap<Language, OnceLock<Option<Query>>>,
@@ -171,9 +173,15 @@ pub(crate) struct SubQuery {
 impl SubQuery {
     pub(crate) fn new(source: String, langs: &[Language]) -> SubQuery {
         SubQuery {
-            source,
+            source: intern(source),
             compiled: langs.iter().map(|&l| (l, OnceLock::new())).collect(),
         }
+    }
+
+    /// The same for sub-queries of equal text (many Go rules share one "not in a
+    /// test package" check), so a pass remembers each check's answer once for all.
+    pub(crate) fn memo_key(&self) -> usize {
+        Arc::as_ptr(&self.source).cast::<u8>() as usize
     }
 
     /// Compiles the query for every target grammar now, keeping the results; the
@@ -199,6 +207,22 @@ impl SubQuery {
             .get_or_init(|| Query::new(&lang.grammar(), &self.source).ok())
             .as_ref()
     }
+}
+
+/// The one shared copy of `text`. Sub-query texts are few and small (they come from
+/// rule files), so the table is never pruned.
+fn intern(text: String) -> Arc<str> {
+    static TABLE: OnceLock<std::sync::Mutex<std::collections::HashSet<Arc<str>>>> = OnceLock::new();
+    let mut table = TABLE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(shared) = table.get(text.as_str()) {
+        return shared.clone();
+    }
+    let shared: Arc<str> = text.into();
+    table.insert(shared.clone());
+    shared
 }
 
 /// All patterns of one grammar's rules, compiled into a single query so a file is

@@ -8,8 +8,8 @@
 mod facts;
 
 use std::cell::RefCell;
-use std::rc::Rc;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use tree_sitter::Node;
 
@@ -171,11 +171,20 @@ pub struct Evaluator<'a> {
     memo: QueryMemo,
 }
 
-/// Whether a query matched at a node, by (query address, node id), within one pass
-/// over one tree. Every match of a file shares its ancestors, and a check on the
-/// file's root (`not-inside (source_file ...)`, `file-has`) walks much of the file:
-/// once per pass, not once per match.
-pub type QueryMemo = Rc<RefCell<HashMap<(usize, usize), bool>>>;
+/// Answers of sub-query checks within one pass over one tree, by (kind of check,
+/// sub-query, node id). Every match of a file shares its ancestors, and a check on
+/// the file's root (`not-inside (source_file ...)`, `file-has`) walks much of the
+/// file: once per pass, not once per match.
+pub type QueryMemo = Rc<RefCell<HashMap<((Check, usize), usize), bool>>>;
+
+/// How a sub-query is checked against a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Check {
+    /// A match rooted at the node (`inside`, `not-inside`).
+    At,
+    /// A match anywhere in the node's subtree (`file-has`).
+    Within,
+}
 
 /// What an evaluation depended on besides the nodes it was given: facts looked up by
 /// name, and text elsewhere in the file (a range covering all of it).
@@ -226,14 +235,15 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Whether `query` matches at `node`: remembered, or found by `check`.
+    /// The answer of the sub-query check `query` (its kind, and the sub-query's
+    /// `memo_key`) on `node`: remembered, or found by `check`.
     pub fn query_matches_at(
         &self,
-        query: &tree_sitter::Query,
+        query: (Check, usize),
         node: Node,
         check: impl FnOnce() -> bool,
     ) -> bool {
-        let key = (std::ptr::from_ref(query) as usize, node.id());
+        let key = (query, node.id());
         if let Some(&known) = self.memo.borrow().get(&key) {
             return known;
         }
