@@ -13,7 +13,7 @@
 set -eu
 
 CACHE=${1:-target/bench-corpus}
-NPM_PACKAGES="lodash@4.17.21 express@4.21.2 react-dom@18.3.1 rxjs@7.8.1 @typescript-eslint/eslint-plugin@8.18.0 @typescript-eslint/typescript-estree@8.18.0"
+NPM_PACKAGES="lodash@4.17.21 jquery@3.7.1 express@4.21.2 react-dom@18.3.1 rxjs@7.8.1 @typescript-eslint/eslint-plugin@8.18.0 @typescript-eslint/typescript-estree@8.18.0"
 
 mkdir -p "$CACHE/npm" "$CACHE/debs"
 CACHE=$(cd "$CACHE" && pwd)

@@ -8,9 +8,13 @@
 //! cargo bench --bench latency
 //! ```
 //!
-//! Corpus: lodash.js (17k lines of JavaScript), Go's net/http/h2_bundle.go (11k
-//! lines), a 100k+ line JavaScript file made by concatenating lodash's package files,
-//! and 500 Go standard library files. Each latency run makes 200 single-character
+//! Corpus: jQuery's jquery.js (11k lines of JavaScript) and Go's
+//! net/http/h2_bundle.go (11k lines), the issue's ~10k-line files; lodash.js (17k
+//! lines, nearly all in one function body, which tree-sitter-javascript re-parses
+//! slowly); ~100k-line JavaScript and Go files made by concatenating lodash's package
+//! files and Go's cmd/compile/internal/ssa package; and 500 Go standard library
+//! files. Arguments select cases by name (`cargo bench --bench latency -- jquery
+//! memory`). Each latency run makes 200 single-character
 //! edits (a space at the end of a pseudo-random line, as typing does), one at a time,
 //! with debounce 0. Set `VIGIL_BENCH_CORPUS` to use another corpus directory (the
 //! directory `fetch-corpus.sh` was given).
@@ -223,48 +227,127 @@ fn memory_with_open_documents(go_src: &Path) {
     c.shutdown_and_exit();
 }
 
+/// One file the latency is measured on.
+struct Case {
+    name: &'static str,
+    language: Language,
+    lsp_id: &'static str,
+    text: String,
+}
+
+/// Files concatenated in order until the text has at least `lines` lines. Go files
+/// keep only the first `package` clause, as one package in one file would: Go has
+/// one per file, and a rule's pattern over the package clause and the imports would
+/// otherwise meet hundreds.
+fn concatenated(files: &[PathBuf], lines: usize) -> String {
+    let mut text = String::new();
+    let mut count = 0;
+    while count < lines && !files.is_empty() {
+        for f in files {
+            let mut file = std::fs::read_to_string(f).unwrap_or_default();
+            if !text.is_empty() && f.extension().is_some_and(|e| e == "go") {
+                file = file
+                    .lines()
+                    .filter(|l| !l.starts_with("package "))
+                    .flat_map(|l| [l, "\n"])
+                    .collect();
+            }
+            count += file.lines().count();
+            text.push_str(&file);
+            text.push('\n');
+            if count >= lines {
+                break;
+            }
+        }
+    }
+    text
+}
+
+fn files_with_extension(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| {
+        p.extension().is_some_and(|e| e == ext) && !p.to_string_lossy().ends_with("_test.go")
+    });
+    files.sort();
+    files
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|_| {
+        eprintln!(
+            "latency benchmark: {} is missing; run server/benches/fetch-corpus.sh first",
+            path.display()
+        );
+        std::process::exit(1);
+    })
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing useful.
     if std::env::args().any(|a| a == "--list") {
         return;
     }
+    // Other arguments select cases by name: `cargo bench --bench latency -- jquery`.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let dir = corpus();
     let lodash_dir = dir.join("npm/lodash");
-    let lodash = lodash_dir.join("lodash.js");
     let go_src = dir.join("go/usr/share/go-1.19/src");
-    let h2 = go_src.join("net/http/h2_bundle.go");
-    let (Ok(js), Ok(go)) = (
-        std::fs::read_to_string(&lodash),
-        std::fs::read_to_string(&h2),
-    ) else {
-        eprintln!(
-            "latency benchmark: corpus missing in {}; run server/benches/fetch-corpus.sh first",
-            dir.display()
-        );
-        std::process::exit(1);
-    };
-    // 100k+ lines of real JavaScript: lodash's package files, concatenated.
-    let mut modules: Vec<PathBuf> = std::fs::read_dir(&lodash_dir)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    modules.retain(|p| p.extension().is_some_and(|e| e == "js"));
-    modules.sort();
-    let mut big = String::new();
-    while big.lines().count() < 100_000 {
-        for m in &modules {
-            big.push_str(&std::fs::read_to_string(m).unwrap_or_default());
-            big.push('\n');
-        }
+    let cases = [
+        // ~10k lines each: the issue's reference size.
+        Case {
+            name: "jquery.js",
+            language: Language::JavaScript,
+            lsp_id: "javascript",
+            text: read(&dir.join("npm/jquery/dist/jquery.js")),
+        },
+        Case {
+            name: "h2_bundle.go",
+            language: Language::Go,
+            lsp_id: "go",
+            text: read(&go_src.join("net/http/h2_bundle.go")),
+        },
+        // 17k lines in one function body: the slowest file to re-parse per line that
+        // we know of (see README).
+        Case {
+            name: "lodash.js",
+            language: Language::JavaScript,
+            lsp_id: "javascript",
+            text: read(&lodash_dir.join("lodash.js")),
+        },
+        // 100k+ lines: lodash's package files, and Go's SSA compiler package, each
+        // concatenated into one file.
+        Case {
+            name: "lodash-concat.js",
+            language: Language::JavaScript,
+            lsp_id: "javascript",
+            text: concatenated(&files_with_extension(&lodash_dir, "js"), 100_000),
+        },
+        Case {
+            name: "ssa-concat.go",
+            language: Language::Go,
+            lsp_id: "go",
+            text: concatenated(
+                &files_with_extension(&go_src.join("cmd/compile/internal/ssa"), "go"),
+                100_000,
+            ),
+        },
+    ];
+    let selected = |name: &str| only.is_empty() || only.iter().any(|o| name.contains(o.as_str()));
+    for case in cases.iter().filter(|c| selected(c.name)) {
+        engine_breakdown(case.name, case.language, &case.text);
     }
-
-    engine_breakdown("lodash.js", Language::JavaScript, &js);
-    engine_breakdown("h2_bundle.go", Language::Go, &go);
-    engine_breakdown("lodash-concat.js", Language::JavaScript, &big);
     println!(
         "vigil serve latency, didChange -> publishDiagnostics, {EDITS} edits each, debounce 0"
     );
-    latency("lodash.js", "javascript", &js);
-    latency("h2_bundle.go", "go", &go);
-    latency("lodash-concat.js", "javascript", &big);
-    memory_with_open_documents(&go_src);
+    for case in cases.iter().filter(|c| selected(c.name)) {
+        latency(case.name, case.lsp_id, &case.text);
+    }
+    if selected("memory") {
+        memory_with_open_documents(&go_src);
+    }
 }

@@ -168,8 +168,18 @@ fn update(
     }
     let mut records: Vec<Record> = Vec::new();
     for record in &cache.records {
-        match (map(record.root), map_reads(&record.reads)) {
-            (Some(root), Some(reads)) => records.push(Record { root, reads }),
+        let elsewhere = match record.elsewhere {
+            Some(e) => map(e).map(Some),
+            None => Some(None),
+        };
+        match (map(record.root), elsewhere) {
+            (Some(root), Some(elsewhere)) if !changed_facts.any(&record.facts) => {
+                records.push(Record {
+                    root,
+                    facts: record.facts.clone(),
+                    elsewhere,
+                })
+            }
             _ => ranges.push(widen(record.root)),
         }
     }

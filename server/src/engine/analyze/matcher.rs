@@ -4,6 +4,7 @@
 
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use tree_sitter::{Node, QueryCursor, QueryMatch, StreamingIterator};
 
@@ -13,7 +14,7 @@ use super::{Finding, MATCH_LIMIT, MAX_FINDINGS_PER_RULE, MAX_MATCH_DEPTH, RuleFi
 use crate::engine::document::{Document, TextRange};
 use crate::engine::fix::{self, template::Template};
 use crate::engine::rule::{CompiledLanguage, RuleSet};
-use crate::engine::semantics::{Evaluator, FileFacts, QueryMemo, Reads};
+use crate::engine::semantics::{Evaluator, FactKey, FileFacts, QueryMemo, Reads};
 use crate::engine::walk::{Step, into_if, preorder};
 
 /// What a finding depends on: the root nodes of the matches that make it, and what
@@ -29,7 +30,12 @@ pub struct Deps {
 #[derive(Debug, Clone)]
 pub struct Record {
     pub root: TextRange,
-    pub reads: Reads,
+    /// The facts its evaluation read, shared between the analyses that keep the
+    /// record: a file can have tens of thousands of records, each kept across most
+    /// keystrokes.
+    pub facts: Arc<[FactKey]>,
+    /// Text outside the match it read (see [`Reads::elsewhere`]).
+    pub elsewhere: Option<TextRange>,
 }
 
 pub struct Matcher<'d> {
@@ -193,7 +199,11 @@ impl<'d> Matcher<'d> {
                 let reads = ev.take_reads();
                 if !reads.is_empty() {
                     let root = self.root_of(m);
-                    self.records.push(Record { root, reads });
+                    self.records.push(Record {
+                        root,
+                        facts: reads.facts.into(),
+                        elsewhere: reads.elsewhere,
+                    });
                 }
             }
             return;

@@ -278,6 +278,34 @@ mod tests {
         assert!(depths_in_pattern("(a (b)").is_none());
     }
 
+    #[test]
+    /// See the invariant in ARCHITECTURE.md: a pattern rooted at the file would be
+    /// matched again over the whole file after every keystroke.
+    fn no_builtin_pattern_is_rooted_at_the_file() {
+        for rule in crate::engine::RuleSet::builtin().rules() {
+            for lang in rule.language.targets() {
+                if rule.query_source.is_empty() {
+                    continue;
+                }
+                let query = tree_sitter::Query::new(&lang.grammar(), &rule.query_source)
+                    .expect("the built-in rules compile");
+                for p in 0..query.pattern_count() {
+                    let text = &rule.query_source[query.start_byte_for_pattern(p)..];
+                    let root: String = text
+                        .trim_start_matches(['(', '[', ' ', '\n'])
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    assert!(
+                        !["source_file", "program"].contains(&root.as_str()),
+                        "pattern {p} of {} is rooted at the file",
+                        rule.id
+                    );
+                }
+            }
+        }
+    }
+
     /// Every built-in pattern's root can be found: a pattern whose root is unknown
     /// would make every edit re-check its matches over the whole file.
     #[test]
