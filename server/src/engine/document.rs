@@ -171,7 +171,10 @@ impl ChangeLog {
 #[derive(Debug, Clone)]
 pub struct Document {
     language: Language,
-    text: String,
+    /// Shared between clones until one is edited: the server hands a snapshot to
+    /// the analysis worker and keeps the analysed document, and a 4 MB text was
+    /// copied twice per keystroke.
+    text: Arc<String>,
     line_index: LineIndex,
     tree: Tree,
     /// True while edits were applied to text and tree but not yet re-parsed.
@@ -185,7 +188,7 @@ pub struct Document {
 
 impl Document {
     pub fn new(language: Language, text: impl Into<String>) -> Document {
-        let text = text.into();
+        let text = Arc::new(text.into());
         let tree = parse(language, &text, None);
         Document {
             language,
@@ -236,7 +239,7 @@ impl Document {
         );
         let start_position = self.line_index.point(range.start);
         let old_end_position = self.line_index.point(range.end);
-        self.text.replace_range(range.start..range.end, new_text);
+        Arc::make_mut(&mut self.text).replace_range(range.start..range.end, new_text);
         self.line_index.edit(range.start, range.end, new_text);
         let new_end_byte = range.start + new_text.len();
         let new_end_position = self.line_index.point(new_end_byte);
@@ -260,7 +263,7 @@ impl Document {
 
     /// Replaces the whole text; the next parse starts from scratch.
     pub fn replace_all(&mut self, text: impl Into<String>) {
-        self.text = text.into();
+        self.text = Arc::new(text.into());
         self.line_index = LineIndex::new(&self.text);
         self.tree = parse(self.language, &self.text, None);
         self.dirty = false;
