@@ -420,6 +420,9 @@ fn compile_query(
                 ),
             )
         })?;
+        if let Some(at) = stray_predicate(&compiled, query) {
+            return Err(ctx.err_at(query_offset + at, STRAY_PREDICATE.to_string()));
+        }
         captures.get_or_insert_with(|| {
             compiled
                 .capture_names()
@@ -429,6 +432,21 @@ fn compile_query(
         });
     }
     Ok(captures.unwrap_or_default())
+}
+
+const STRAY_PREDICATE: &str = "this predicate stands outside the pattern it tests, so tree-sitter ignores it: \
+     put pattern and predicate in one pair of parentheses, e.g. `((identifier) @name (#eq? @name \"x\"))`";
+
+/// Where a predicate written after a pattern, outside its parentheses, starts:
+/// `(identifier) @n (#eq? @n "x")`. tree-sitter reads it as a pattern of its own with
+/// no nodes, and the pattern before it then matches every identifier.
+fn stray_predicate(query: &Query, source: &str) -> Option<usize> {
+    (0..query.pattern_count()).find_map(|p| {
+        let start = query.start_byte_for_pattern(p);
+        let text = source.get(start..query.end_byte_for_pattern(p))?;
+        let after_paren = text.strip_prefix('(')?.trim_start();
+        (after_paren.starts_with('#') || after_paren.starts_with('.')).then_some(start)
+    })
 }
 
 /// Parses one `aliases` entry, `tool:id`, checking the id has the tool's form and the
@@ -529,6 +547,13 @@ fn sub_query(source: &str, langs: &[Language], queries: Queries) -> Result<SubQu
                 e.message.trim()
             )
         })?;
+        if langs
+            .iter()
+            .filter_map(|lang| sub.get(lang))
+            .any(|q| stray_predicate(q, source).is_some())
+        {
+            return Err(format!("constraint query: {STRAY_PREDICATE}"));
+        }
     }
     Ok(sub)
 }
@@ -658,6 +683,33 @@ mod tests {
             assert!(err.message.contains(reason), "{aliases}: {err}");
             assert_eq!(err.line, 8, "points at the aliases key: {err}");
         }
+    }
+
+    /// `(identifier) @n (#eq? @n "x")` compiles, but the predicate is a pattern of
+    /// its own and the identifier pattern matches every identifier: a rule would
+    /// fire everywhere. Rejected, in the query and in constraint sub-queries; the
+    /// grouped form is accepted.
+    #[test]
+    fn predicates_outside_their_pattern_are_rejected() {
+        let rule = |query: &str, constraint: &str| {
+            parse_rule(&RuleSource {
+                origin: RuleOrigin::File("t.toml".into()),
+                text: format!(
+                    "id = \"js/x\"\ntitle = \"t\"\nlanguage = \"javascript\"\nseverity = \"low\"\nconfidence = \"high\"\ncwe = [1]\nowasp = []\nmessage = \"m\"\nexplanation = \"e\"\nquery = '''\n{query}'''\n{constraint}"
+                ),
+            })
+        };
+        let stray = r#"(identifier) @finding (#eq? @finding "x")"#;
+        let grouped = r#"((identifier) @finding (#eq? @finding "x"))"#;
+        let err = rule(stray, "").unwrap_err();
+        assert!(err.message.contains("outside the pattern"), "{err}");
+        assert_eq!(err.line, 11, "points at the query's line: {err}");
+        assert!(rule(grouped, "").is_ok());
+        let in_constraint =
+            |q: &str| format!("[[constraints]]\ncapture = \"finding\"\nnot-inside = '{q}'\n");
+        let err = rule(grouped, &in_constraint(stray)).unwrap_err();
+        assert!(err.message.contains("outside the pattern"), "{err}");
+        assert!(rule(grouped, &in_constraint(grouped)).is_ok());
     }
 
     #[test]
