@@ -289,28 +289,98 @@ impl<'d> Matcher<'d> {
 /// stores each node's descendant count, so on ordinary code only the few large
 /// subtrees near the root are entered (a full walk cost a tenth of a scan's analysis).
 pub fn nested_deeper_than(doc: &Document, max: u32, within: Option<&[TextRange]>) -> bool {
-    !preorder(doc.tree(), |node, depth| {
-        if depth > max {
-            return Step::Stop;
+    match within {
+        None => !preorder(doc.tree(), |node, depth| {
+            if depth > max {
+                Step::Stop
+            } else {
+                into_if(may_reach_below(node, depth, max))
+            }
+        }),
+        Some(ranges) => ranges.iter().any(|&r| deeper_near(doc, max, r)),
+    }
+}
+
+/// Whether the subtree of `node` (at `depth`) is large enough to hold a node deeper
+/// than `max` (a descendant count includes the node itself).
+fn may_reach_below(node: Node, depth: u32, max: u32) -> bool {
+    depth as usize + node.descendant_count() - 1 > max as usize
+}
+
+/// [`nested_deeper_than`] for the nodes intersecting (or touching) `range`: from each
+/// entered node straight to its first child near the range, so a keystroke in a file
+/// with thousands of top-level declarations does not visit them all.
+fn deeper_near(doc: &Document, max: u32, range: TextRange) -> bool {
+    let mut stack = vec![(doc.tree().root_node(), 0u32)];
+    while let Some((node, depth)) = stack.pop() {
+        if !may_reach_below(node, depth, max) {
+            continue;
         }
-        // The deepest node of the subtree is at most this deep (the count includes
-        // the node itself).
-        let reach = depth as usize + node.descendant_count() - 1;
-        if reach <= max as usize {
-            return Step::Over;
+        let mut cursor = node.walk();
+        // The first child ending at or after the range's start.
+        if cursor
+            .goto_first_child_for_byte(range.start.saturating_sub(1))
+            .is_none()
+        {
+            continue;
         }
-        into_if(within.is_none_or(|ranges| {
-            ranges
-                .iter()
-                .any(|r| node.start_byte() <= r.end && r.start <= node.end_byte())
-        }))
-    })
+        loop {
+            let child = cursor.node();
+            if child.start_byte() > range.end {
+                break;
+            }
+            if range.start <= child.end_byte() {
+                if depth + 1 > max {
+                    return true;
+                }
+                stack.push((child, depth + 1));
+            }
+            if !cursor.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+    false
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::engine::language::Language;
+
+    /// Within ranges, the targeted walk answers as a walk over every node
+    /// intersecting them does, for ranges anywhere in nested and wide trees.
+    #[test]
+    fn depth_check_within_ranges_agrees_with_a_full_walk() {
+        let max = 12;
+        for n in [0, 5, 11, 12, 13, 20] {
+            let text = format!(
+                "a(1);\nx = {}1,   2{};\nb([2, [3]]);\n",
+                "[".repeat(n),
+                "]".repeat(n)
+            );
+            let doc = Document::new(Language::JavaScript, text.clone());
+            for start in 0..=text.len() {
+                for len in [0, 1, 3] {
+                    let r = TextRange::new(start, (start + len).min(text.len()));
+                    let mut expected = false;
+                    preorder(doc.tree(), |node, depth| {
+                        if node.start_byte() <= r.end && r.start <= node.end_byte() {
+                            expected |= depth > max;
+                            Step::Into
+                        } else {
+                            Step::Over
+                        }
+                    });
+                    assert_eq!(
+                        nested_deeper_than(&doc, max, Some(&[r])),
+                        expected,
+                        "n = {n}, range {r:?}"
+                    );
+                }
+            }
+        }
+    }
 
     /// The pruned walk answers as a full walk does, at and around the limit, in
     /// narrow and in wide (many small siblings) trees.
