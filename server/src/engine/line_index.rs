@@ -45,9 +45,11 @@ impl LineIndex {
         // Line starts in start+1..=end began after a replaced newline.
         let first = self.line_starts.partition_point(|&s| s <= start);
         let last = self.line_starts.partition_point(|&s| s <= end);
-        let inserted = memchr::memchr_iter(b'\n', new_text.as_bytes()).map(|i| start + i + 1);
+        let inserted: Vec<usize> = memchr::memchr_iter(b'\n', new_text.as_bytes())
+            .map(|i| start + i + 1)
+            .collect();
+        let shifted = first + inserted.len();
         self.line_starts.splice(first..last, inserted);
-        let shifted = first + memchr::memchr_iter(b'\n', new_text.as_bytes()).count();
         for s in &mut self.line_starts[shifted..] {
             *s = *s - end + start + new_text.len();
         }

@@ -50,7 +50,6 @@ pub(super) fn holds(c: &Constraint, captures: &HashMap<&str, Node>, ev: &Evaluat
     {
         return false;
     }
-    let lang = ev.doc.language();
     if let Some(q) = &c.file_has
         && !file_matches(q, ev)
     {
@@ -117,6 +116,7 @@ pub(super) fn holds(c: &Constraint, captures: &HashMap<&str, Node>, ev: &Evaluat
             return false;
         }
     }
+    let lang = ev.doc.language();
     if let Some(q) = c.has.as_ref().and_then(|m| m.get(&lang))
         && !subtree_matches(q, node, c.depth, ev)
     {

@@ -127,16 +127,18 @@ fn update(
     let map = |r: TextRange| log.edits.iter().try_fold(r, |r, e| e.map(r));
     // Where a range of the old text went, edits included.
     let widen = |r: TextRange| log.edits.iter().fold(r, |r, e| e.widen(r));
+    // A read of text elsewhere, moved; None if an edit touched that text.
+    let map_elsewhere = |e: Option<TextRange>| match e {
+        Some(e) => map(e).map(Some),
+        None => Some(None),
+    };
     let map_reads = |reads: &Reads| -> Option<Reads> {
         if changed_facts.any(&reads.facts) {
             return None;
         }
         Some(Reads {
             facts: reads.facts.clone(),
-            elsewhere: match reads.elsewhere {
-                Some(e) => Some(map(e)?),
-                None => None,
-            },
+            elsewhere: map_elsewhere(reads.elsewhere)?,
         })
     };
     // Changed text, a byte wider on each side so that nodes ending or starting at
@@ -168,11 +170,7 @@ fn update(
     }
     let mut records: Vec<Record> = Vec::new();
     for record in &cache.records {
-        let elsewhere = match record.elsewhere {
-            Some(e) => map(e).map(Some),
-            None => Some(None),
-        };
-        match (map(record.root), elsewhere) {
+        match (map(record.root), map_elsewhere(record.elsewhere)) {
             (Some(root), Some(elsewhere)) if !changed_facts.any(&record.facts) => {
                 records.push(Record {
                     root,

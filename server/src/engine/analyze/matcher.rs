@@ -15,7 +15,6 @@ use crate::engine::document::{Document, TextRange};
 use crate::engine::fix::{self, template::Template};
 use crate::engine::rule::{CompiledLanguage, RuleSet};
 use crate::engine::semantics::{Evaluator, FactKey, FileFacts, QueryMemo, Reads};
-use crate::engine::walk::{Step, into_if, preorder};
 
 /// What a finding depends on: the root nodes of the matches that make it, and what
 /// their evaluation read elsewhere.
@@ -289,16 +288,11 @@ impl<'d> Matcher<'d> {
 /// stores each node's descendant count, so on ordinary code only the few large
 /// subtrees near the root are entered (a full walk cost a tenth of a scan's analysis).
 pub fn nested_deeper_than(doc: &Document, max: u32, within: Option<&[TextRange]>) -> bool {
-    match within {
-        None => !preorder(doc.tree(), |node, depth| {
-            if depth > max {
-                Step::Stop
-            } else {
-                into_if(may_reach_below(node, depth, max))
-            }
-        }),
-        Some(ranges) => ranges.iter().any(|&r| deeper_near(doc, max, r)),
-    }
+    let whole = [TextRange::new(0, doc.text().len())];
+    within
+        .unwrap_or(&whole)
+        .iter()
+        .any(|&r| deeper_near(doc, max, r))
 }
 
 /// Whether the subtree of `node` (at `depth`) is large enough to hold a node deeper
@@ -318,10 +312,11 @@ fn deeper_near(doc: &Document, max: u32, range: TextRange) -> bool {
         }
         let mut cursor = node.walk();
         // The first child ending at or after the range's start.
-        if cursor
-            .goto_first_child_for_byte(range.start.saturating_sub(1))
-            .is_none()
-        {
+        let entered = match range.start {
+            0 => cursor.goto_first_child(),
+            start => cursor.goto_first_child_for_byte(start - 1).is_some(),
+        };
+        if !entered {
             continue;
         }
         loop {
@@ -347,6 +342,7 @@ fn deeper_near(doc: &Document, max: u32, range: TextRange) -> bool {
 mod tests {
     use super::*;
     use crate::engine::language::Language;
+    use crate::engine::walk::{Step, preorder};
 
     /// Within ranges, the targeted walk answers as a walk over every node
     /// intersecting them does, for ranges anywhere in nested and wide trees.

@@ -192,7 +192,7 @@ impl SubQuery {
                 continue;
             };
             if slot.get().is_none() {
-                let query = Query::new(&lang.grammar(), &self.source).map_err(|e| (lang, e))?;
+                let query = self.compile(lang).map_err(|e| (lang, e))?;
                 let _ = slot.set(Some(query));
             }
         }
@@ -204,8 +204,12 @@ impl SubQuery {
     pub(crate) fn get(&self, lang: &Language) -> Option<&Query> {
         self.compiled
             .get(lang)?
-            .get_or_init(|| Query::new(&lang.grammar(), &self.source).ok())
+            .get_or_init(|| self.compile(*lang).ok())
             .as_ref()
+    }
+
+    fn compile(&self, lang: Language) -> Result<Query, tree_sitter::QueryError> {
+        Query::new(&lang.grammar(), &self.source)
     }
 }
 
@@ -431,13 +435,19 @@ mod tests {
         }
     }
 
-    #[test]
-    fn grammars_are_compiled_when_first_needed() {
+    /// A JavaScript and a Go rule, nothing compiled yet.
+    fn two_grammar_set() -> RuleSet {
         let (set, errors) = load_rules(vec![
             rule("js/a", file("a.toml"), "javascript", "(comment) @finding"),
             rule("go/b", file("b.toml"), "go", "(comment) @finding"),
         ]);
         assert!(errors.is_empty(), "{errors:?}");
+        set
+    }
+
+    #[test]
+    fn grammars_are_compiled_when_first_needed() {
+        let set = two_grammar_set();
         assert_eq!(compiled_languages(&set), []);
         let doc = Document::new(Language::JavaScript, "// x\n");
         assert_eq!(
@@ -449,11 +459,7 @@ mod tests {
 
     #[test]
     fn prepare_compiles_the_grammars_asked_for() {
-        let (set, errors) = load_rules(vec![
-            rule("js/a", file("a.toml"), "javascript", "(comment) @finding"),
-            rule("go/b", file("b.toml"), "go", "(comment) @finding"),
-        ]);
-        assert!(errors.is_empty(), "{errors:?}");
+        let set = two_grammar_set();
         set.prepare(&[Language::Go, Language::Tsx]);
         assert_eq!(compiled_languages(&set), [Language::Tsx, Language::Go]);
     }

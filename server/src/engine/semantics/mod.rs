@@ -167,8 +167,9 @@ pub struct Evaluator<'a> {
     /// does not pay for them).
     track: bool,
     reads: RefCell<Reads>,
-    /// Answers of sub-query checks on nodes, shared by the evaluators of one pass.
-    memo: QueryMemo,
+    /// Answers of sub-query checks on nodes, shared by the evaluators of one pass;
+    /// an evaluator outside a pass (fix building, tests) remembers nothing.
+    memo: Option<QueryMemo>,
 }
 
 /// Answers of sub-query checks within one pass over one tree, by (kind of check,
@@ -223,14 +224,14 @@ impl<'a> Evaluator<'a> {
             facts,
             track: false,
             reads: RefCell::new(Reads::default()),
-            memo: QueryMemo::default(),
+            memo: None,
         }
     }
 
     /// Shares `memo` with the other evaluators of a pass over the same tree.
     pub fn with_memo(self, memo: &QueryMemo) -> Evaluator<'a> {
         Evaluator {
-            memo: memo.clone(),
+            memo: Some(memo.clone()),
             ..self
         }
     }
@@ -243,12 +244,15 @@ impl<'a> Evaluator<'a> {
         node: Node,
         check: impl FnOnce() -> bool,
     ) -> bool {
+        let Some(memo) = &self.memo else {
+            return check();
+        };
         let key = (query, node.id());
-        if let Some(&known) = self.memo.borrow().get(&key) {
+        if let Some(&known) = memo.borrow().get(&key) {
             return known;
         }
         let answer = check();
-        self.memo.borrow_mut().insert(key, answer);
+        memo.borrow_mut().insert(key, answer);
         answer
     }
 
