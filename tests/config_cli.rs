@@ -306,6 +306,8 @@ fn rules_test_passes_the_worked_example_and_reports_failures() {
         stdout(&o)
     );
     assert!(stdout(&o).contains("1 passed, 0 failed"));
+    // Its pattern names the functions: no advice about speed.
+    assert!(!stdout(&o).contains("note:"), "{}", stdout(&o));
 
     // A wrong expectation and a file that does not load: both fail, readably.
     let dir = TempDir::new().unwrap();
@@ -332,6 +334,25 @@ fn rules_test_passes_the_worked_example_and_reports_failures() {
     );
     assert!(out.contains("FAIL rules/broken.toml:2:"), "{out}");
     assert!(out.contains("0 passed, 2 failed"), "{out}");
+
+    // Without the predicate and `resolves-to`, the pattern names nothing: every call
+    // is a candidate, in every file, and the author is told.
+    let generic = rule
+        .replace(
+            "\n  (#any-of? @fn \"Get\" \"Head\" \"Post\" \"PostForm\")",
+            "",
+        )
+        .replace(
+            "capture = \"callee\"\nresolves-to",
+            "capture = \"callee\"\nnot-matches = \"^fmt\\\\.\"\n# resolves-to",
+        );
+    assert_ne!(generic, rule);
+    std::fs::remove_file(dir.path().join("rules/broken.toml")).unwrap();
+    write(dir.path(), "rules/raw-http.toml", generic);
+    let o = vigil(dir.path(), &["rules", "test", "rules"]);
+    let out = stdout(&o);
+    assert!(out.contains("acme/raw-http-client"), "{out}");
+    assert!(out.contains("note: a pattern names no literal"), "{out}");
 
     let o = vigil(dir.path(), &["rules", "test", "no-such-dir"]);
     assert_eq!(code(&o), 2);

@@ -64,12 +64,27 @@ pub fn run(dir: &Path, color: ColorWhen) -> ExitCode {
             continue;
         }
         let problems = check_rule(rule, &set, true);
+        // Advice, not a failure: such a rule costs a full traversal of every file.
+        let anywhere = rule.language.targets().iter().any(|&lang| {
+            set.rules_matching_anywhere(lang)
+                .contains(&rule.id.as_str())
+        });
+        let note = |out: &mut dyn std::io::Write| {
+            if anywhere {
+                let _ = writeln!(
+                    out,
+                    "  note: a pattern names no literal (no `#eq?`, `#any-of?`, `#match?`, `matches` or `resolves-to` on a capture every match has), so it is matched in every file; see rules/README.md, \"Query\""
+                );
+            }
+        };
         if problems.is_empty() {
             passed += 1;
             let _ = writeln!(out, "{green}PASS{green:#} {} ({})", rule.id, path.display());
+            note(&mut out);
         } else {
             failed += 1;
             let _ = writeln!(out, "{red}FAIL{red:#} {} ({})", rule.id, path.display());
+            note(&mut out);
             for p in problems {
                 let p = p.strip_prefix(&format!("{}: ", rule.id)).unwrap_or(&p);
                 for (i, line) in p.lines().enumerate() {

@@ -15,7 +15,7 @@ pub mod suggest;
 pub mod suppress;
 pub mod walk;
 
-pub use analyze::{Analysis, Finding, RuleFilter, analyze, analyze_document};
+pub use analyze::{Analysis, Finding, RuleFilter, analyze, analyze_document, analyze_exhaustive};
 pub use binary::looks_binary;
 pub use document::{Document, TextRange};
 pub use fingerprint::{FINGERPRINT_VERSION, Fingerprint, fingerprints};

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use tree_sitter::{Node, QueryCursor, QueryMatch, StreamingIterator};
 
 use super::constraints::{holds, merge_fixes, offered_fixes};
+use super::prefilter::Scope;
 use super::roots::match_root;
 use super::{Finding, MATCH_LIMIT, MAX_FINDINGS_PER_RULE, MAX_MATCH_DEPTH, RuleFilter};
 use crate::engine::document::{Document, TextRange};
@@ -60,6 +61,9 @@ pub struct Matcher<'d> {
     pub capped: HashSet<usize>,
     pub exceeded_match_limit: bool,
     memo: QueryMemo,
+    /// Whole-file passes look only where the patterns' literals occur
+    /// ([`super::prefilter`]); off only to test that this changes nothing.
+    prefilter: bool,
 }
 
 impl<'d> Matcher<'d> {
@@ -93,7 +97,15 @@ impl<'d> Matcher<'d> {
             capped: HashSet::new(),
             exceeded_match_limit: false,
             memo: QueryMemo::default(),
+            prefilter: true,
         })
+    }
+
+    /// Traverses the whole tree in whole-file passes: the reference the prefilter is
+    /// tested against.
+    pub fn whole_tree(mut self) -> Self {
+        self.prefilter = false;
+        self
     }
 
     /// Starts from findings known to hold (incremental analysis keeps those the
@@ -123,13 +135,37 @@ impl<'d> Matcher<'d> {
         cursor.set_match_limit(MATCH_LIMIT);
         cursor.set_max_start_depth(Some(MAX_MATCH_DEPTH));
         let query = &self.compiled.query;
-        let Some(ranges) = ranges else {
-            let mut matches = cursor.matches(query, doc.tree().root_node(), text);
-            while let Some(m) = matches.next() {
-                self.process(m);
+        let scoped;
+        let ranges = match ranges {
+            Some(ranges) => ranges,
+            None => {
+                let scope = if self.prefilter {
+                    let (enabled, rule_of) = (&self.enabled, &self.compiled.pattern_rule);
+                    let bindings = || &self.facts().bindings;
+                    // Aliases only while nothing is tracked: an edit elsewhere can make
+                    // a new one, and incremental analysis re-matches only what changed.
+                    let bindings: Option<&dyn Fn() -> _> = (!self.track).then_some(&bindings);
+                    self.compiled
+                        .prefilter
+                        .scope(text, |p| enabled[rule_of[p]], bindings)
+                } else {
+                    Scope::Everywhere
+                };
+                match scope {
+                    Scope::Ranges(ranges) => {
+                        scoped = ranges;
+                        &scoped
+                    }
+                    Scope::Everywhere => {
+                        let mut matches = cursor.matches(query, doc.tree().root_node(), text);
+                        while let Some(m) = matches.next() {
+                            self.process(m);
+                        }
+                        self.exceeded_match_limit |= cursor.did_exceed_match_limit();
+                        return;
+                    }
+                }
             }
-            self.exceeded_match_limit |= cursor.did_exceed_match_limit();
-            return;
         };
         // A match whose root spans two ranges comes back from both.
         let mut reported: HashSet<(usize, Vec<usize>)> = HashSet::new();

@@ -1,11 +1,13 @@
-//! Running a rule set over a document: one query traversal per file, then each match's
-//! constraints, message and fixes ([`matcher`]); in the editor, only over what changed
-//! since the last analysis ([`incremental`]).
+//! Running a rule set over a document: one query traversal per file, limited to where
+//! the patterns' literals occur ([`prefilter`]), then each match's constraints, message
+//! and fixes ([`matcher`]); in the editor, only over what changed since the last
+//! analysis ([`incremental`]).
 
 mod constraints;
 mod filter;
 pub mod incremental;
 mod matcher;
+pub(crate) mod prefilter;
 pub(crate) mod roots;
 
 use std::cell::OnceCell;
@@ -62,9 +64,22 @@ fn depth_warning() -> String {
 /// Runs the enabled rules over `doc`, then applies the document's suppression
 /// comments ([`suppress::apply`]).
 pub fn analyze(doc: &Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis {
+    analyze_with(doc, rules, filter, true)
+}
+
+/// [`analyze`] with the query traversing the whole tree instead of only where the
+/// patterns' literals occur ([`prefilter`]): the same findings, slower. For the tests
+/// and the benchmark that check exactly that.
+#[doc(hidden)]
+pub fn analyze_exhaustive(doc: &Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis {
+    analyze_with(doc, rules, filter, false)
+}
+
+fn analyze_with(doc: &Document, rules: &RuleSet, filter: &RuleFilter, prefilter: bool) -> Analysis {
     let facts = OnceCell::new();
     let mut analysis = Analysis::default();
-    if let Some(mut matcher) = Matcher::new(doc, rules, filter, &facts, false) {
+    let matcher = Matcher::new(doc, rules, filter, &facts, false);
+    if let Some(mut matcher) = matcher.map(|m| if prefilter { m } else { m.whole_tree() }) {
         matcher.run(None);
         if nested_deeper_than(doc, MAX_MATCH_DEPTH, None) {
             analysis.warnings.push(depth_warning());

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::{Rule, RuleSet};
 use crate::engine::fix::apply::fix_all_with;
-use crate::engine::{Document, Language, RuleFilter, analyze};
+use crate::engine::{Analysis, Document, Language, RuleFilter, analyze, analyze_exhaustive};
 
 fn only(rule: &Rule) -> RuleFilter {
     RuleFilter {
@@ -30,6 +30,39 @@ fn rule_counts(doc: &Document, rules: &RuleSet) -> BTreeMap<String, usize> {
         *counts.entry(f.rule.id.clone()).or_insert(0) += 1;
     }
     counts
+}
+
+/// What a finding is, for comparing two analyses of one document.
+fn summary(doc: &Document, analysis: &Analysis) -> Vec<String> {
+    analysis
+        .findings
+        .iter()
+        .map(|f| {
+            let fixes: Vec<&str> = f.fixes.iter().map(|x| x.title.as_str()).collect();
+            format!(
+                "{} {:?} {} {fixes:?}",
+                f.rule.id,
+                doc.slice(f.range),
+                f.message
+            )
+        })
+        .collect()
+}
+
+/// A problem when the analysis differs from one traversing the whole tree: the
+/// prefilter skipped a place a pattern matches (a wrong literal; Vigil's bug, found
+/// through the rule's examples).
+fn prefilter_problem(
+    doc: &Document,
+    rules: &RuleSet,
+    filter: &RuleFilter,
+    analysis: &Analysis,
+) -> Option<String> {
+    let got = summary(doc, analysis);
+    let whole = summary(doc, &analyze_exhaustive(doc, rules, filter));
+    (got != whole).then(|| {
+        format!("findings differ from a whole-tree traversal (prefilter): got {got:?}, whole tree {whole:?}")
+    })
 }
 
 /// The problems of `rule` (one message each, prefixed with its id), checked within
@@ -60,6 +93,9 @@ pub fn check_rule(rule: &Rule, rules: &RuleSet, strict: bool) -> Vec<String> {
             ));
         }
         let analysis = analyze(&doc, rules, &filter);
+        if let Some(p) = prefilter_problem(&doc, rules, &filter, &analysis) {
+            problems.push(format!("{id}: bad example {}: {p}", i + 1));
+        }
         let got: Vec<&str> = analysis
             .findings
             .iter()
@@ -151,7 +187,11 @@ pub fn check_rule(rule: &Rule, rules: &RuleSet, strict: bool) -> Vec<String> {
                 lang.name()
             ));
         }
-        let found: Vec<&str> = analyze(&doc, rules, &filter)
+        let analysis = analyze(&doc, rules, &filter);
+        if let Some(p) = prefilter_problem(&doc, rules, &filter, &analysis) {
+            problems.push(format!("{id}: good example {}: {p}", i + 1));
+        }
+        let found: Vec<&str> = analysis
             .findings
             .iter()
             .map(|f| doc.slice(f.range))

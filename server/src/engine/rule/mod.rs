@@ -15,6 +15,7 @@ pub use model::{Applicability, Confidence, EditAction, Severity};
 use model::{BadExample, FixSpec, GoodExample};
 
 use crate::engine::analyze::incremental::next_rule_set_id;
+use crate::engine::analyze::prefilter::{Prefilter, Requirement};
 use crate::engine::analyze::roots::{CaptureDepths, capture_depths};
 use crate::engine::language::{Language, RuleLanguage};
 
@@ -238,6 +239,8 @@ pub(crate) struct CompiledLanguage {
     pub pattern_rule: Vec<usize>,
     /// For each pattern, how deep each capture sits below the pattern's root.
     pub capture_depths: Vec<CaptureDepths>,
+    /// Where in a file the patterns can match, from the literals they require.
+    pub prefilter: Prefilter,
 }
 
 /// Builds the combined query of the rules in `rules` that target `lang`: their
@@ -278,10 +281,34 @@ fn compile_language(lang: Language, rules: &[Arc<Rule>]) -> Result<CompiledLangu
         .collect::<Option<Vec<usize>>>()
         .ok_or_else(|| format!("the {} rules' query has a pattern of no rule", lang.name()))?;
     let capture_depths = capture_depths(&query, &source);
+    let prefilter = Prefilter::build(&query, &source, |p| {
+        let mut out = Vec::new();
+        // A condition on a named binding instead of a capture says nothing about text.
+        for c in rules[pattern_rule[p]]
+            .constraints
+            .iter()
+            .filter(|c| c.binding.is_none())
+        {
+            let Some(capture) = c.capture.as_deref() else {
+                continue;
+            };
+            if let Some(re) = &c.matches {
+                out.push(Requirement::Matches {
+                    capture,
+                    regex: re.as_str(),
+                });
+            }
+            if let Some(targets) = &c.resolves_to {
+                out.push(Requirement::ResolvesTo { capture, targets });
+            }
+        }
+        out
+    });
     Ok(CompiledLanguage {
         query,
         pattern_rule,
         capture_depths,
+        prefilter,
     })
 }
 
@@ -331,6 +358,22 @@ impl RuleSet {
                     .ok()
             })
             .as_ref()
+    }
+
+    /// The rules with a pattern that requires no literal text: for them every file of
+    /// `lang` is traversed whole (see [`crate::engine::analyze`]'s prefilter). For
+    /// rule authors and the scan benchmark.
+    pub fn rules_matching_anywhere(&self, lang: Language) -> Vec<&str> {
+        let Some(compiled) = self.compiled(lang) else {
+            return Vec::new();
+        };
+        let mut ids: Vec<&str> = compiled
+            .prefilter
+            .unfiltered_patterns()
+            .map(|p| self.rules[compiled.pattern_rule[p]].id.as_str())
+            .collect();
+        ids.dedup();
+        ids
     }
 
     /// Compiles the combined queries of `langs` now, in parallel on the rayon pool:
