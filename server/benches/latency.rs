@@ -11,9 +11,10 @@
 //! Corpus: jQuery's jquery.js (11k lines of JavaScript) and Go's
 //! net/http/h2_bundle.go (11k lines), the issue's ~10k-line files; lodash.js (17k
 //! lines, nearly all in one function body, which tree-sitter-javascript re-parses
-//! slowly); ~100k-line JavaScript and Go files made by concatenating lodash's package
-//! files and Go's cmd/compile/internal/ssa package; and 500 Go standard library
-//! files. Arguments select cases by name (`cargo bench --bench latency -- jquery
+//! slowly); ~100k-line JavaScript files made by concatenating lodash's package files
+//! (~10,000 top-level statements) and whole libraries (react-dom, lodash, jQuery: few),
+//! a ~100k-line Go file from Go's cmd/compile/internal/ssa package; and 500 Go
+//! standard library files. Arguments select cases by name (`cargo bench --bench latency -- jquery
 //! memory`). Each latency run makes 200 single-character
 //! edits (a space at the end of a pseudo-random line, as typing does), one at a time,
 //! with debounce 0. Set `VIGIL_BENCH_CORPUS` to use another corpus directory (the
@@ -326,6 +327,27 @@ fn main() {
             language: Language::JavaScript,
             lsp_id: "javascript",
             text: concatenated(&files_with_extension(&lodash_dir, "js"), 100_000),
+        },
+        // 100k+ lines made of whole libraries (react-dom, lodash, jQuery): few
+        // top-level statements, as in bundles that wrap each module in a function.
+        // lodash-concat.js above is the other kind, ~10,000 top-level statements, as
+        // in bundles that hoist every module into one scope; tree-sitter re-builds
+        // the list of statements around an edit, so those re-parse far slower.
+        Case {
+            name: "libs-concat.js",
+            language: Language::JavaScript,
+            lsp_id: "javascript",
+            text: concatenated(
+                &[
+                    dir.join("npm/react-dom/cjs/react-dom.development.js"),
+                    dir.join("npm/react-dom/umd/react-dom.development.js"),
+                    lodash_dir.join("lodash.js"),
+                    dir.join("npm/jquery/dist/jquery.js"),
+                    dir.join("npm/jquery/dist/jquery.slim.js"),
+                    dir.join("npm/react-dom/cjs/react-dom-server-legacy.node.development.js"),
+                ],
+                100_000,
+            ),
         },
         Case {
             name: "ssa-concat.go",
