@@ -235,15 +235,29 @@ impl Prefilter {
     }
 }
 
-/// Whether `text[start..end]` is not part of a longer identifier: an identifier or
-/// keyword token never has an identifier character right beside it (the lexer would
-/// have taken it in). Bytes outside ASCII may be Unicode spaces (JavaScript allows
-/// U+00A0 between tokens), so only ASCII word characters rule a place out.
+/// Whether `text[start..end]` can be a token of its own, not part of a longer
+/// identifier. An identifier never has an identifier character right after it (the
+/// lexer would have taken it in), nor before it unless what precedes starts with a
+/// digit: `0Function` is the number `0` then the identifier `Function` to the parser,
+/// which recovers from the error. Bytes outside ASCII may be Unicode spaces
+/// (JavaScript allows U+00A0 between tokens), so only ASCII word characters rule a
+/// place out, and only those of every language: `$` is one in JavaScript, but in Go
+/// it is a stray byte that error recovery skips, and `s$http.Server{` still holds
+/// `http.Server`. In doubt a place counts: the scope may only be too wide.
 fn stands_alone(text: &[u8], start: usize, end: usize) -> bool {
-    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
-    let before = start > 0 && word(text[start - 1]);
-    let after = text.get(end).is_some_and(|&b| word(b));
-    !before && !after
+    const LOOK_BACK: usize = 256;
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    if text.get(end).is_some_and(|&b| word(b)) {
+        return false;
+    }
+    let floor = start.saturating_sub(LOOK_BACK);
+    let mut run_start = start;
+    while run_start > floor && word(text[run_start - 1]) {
+        run_start -= 1;
+    }
+    let run_is_identifier =
+        run_start < start && (run_start > floor || floor == 0) && !text[run_start].is_ascii_digit();
+    !run_is_identifier
 }
 
 /// A set of literals one of which occurs in every match.
@@ -846,5 +860,62 @@ mod tests {
             }
         }
         assert_eq!(resolved, 10, "every use but the imports resolves");
+    }
+
+    #[test]
+    fn a_stray_dollar_in_go_does_not_hide_a_literal() {
+        // `$` is no identifier character in Go: the parser skips it and still sees
+        // `http.Server`, so the literal `http` after it must be in scope.
+        let text = "package main\n\nimport \"net/http\"\n\nfunc main() {\n\ts$http.Server{Addr: \":8080\"}\n}\n";
+        let doc = crate::engine::Document::new(Language::Go, text);
+        let rules = crate::engine::RuleSet::builtin();
+        let filter = crate::engine::RuleFilter::default();
+        let ids = |a: crate::engine::Analysis| -> Vec<(String, TextRange)> {
+            a.findings
+                .into_iter()
+                .map(|f| (f.rule.id.clone(), f.range))
+                .collect()
+        };
+        let scoped = ids(crate::engine::analyze(&doc, rules, &filter));
+        let whole = ids(crate::engine::analyze_exhaustive(&doc, rules, &filter));
+        assert!(
+            whole
+                .iter()
+                .any(|(id, _)| id == "go/http-server-no-read-header-timeout"),
+            "{whole:?}"
+        );
+        assert_eq!(scoped, whole);
+    }
+
+    #[test]
+    fn a_number_before_a_name_does_not_hide_it() {
+        // The parser reads `0Function` as `0` then `Function`.
+        let text = "const g = 0Function('a', body);\n";
+        let doc = crate::engine::Document::new(Language::JavaScript, text);
+        let rules = crate::engine::RuleSet::builtin();
+        let filter = crate::engine::RuleFilter::default();
+        let ids = |a: crate::engine::Analysis| -> Vec<(String, TextRange)> {
+            a.findings
+                .into_iter()
+                .map(|f| (f.rule.id.clone(), f.range))
+                .collect()
+        };
+        let scoped = ids(crate::engine::analyze(&doc, rules, &filter));
+        let whole = ids(crate::engine::analyze_exhaustive(&doc, rules, &filter));
+        assert!(
+            whole.iter().any(|(id, _)| id == "js/code-injection"),
+            "{whole:?}"
+        );
+        assert_eq!(scoped, whole);
+    }
+
+    #[test]
+    fn a_name_inside_an_identifier_is_out_of_scope() {
+        assert!(!stands_alone(b"xFunction(", 1, 9));
+        assert!(!stands_alone(b"Functions(", 0, 8));
+        assert!(stands_alone(b"0Function(", 1, 9));
+        assert!(stands_alone(b"0x1Function(", 3, 11));
+        assert!(stands_alone(b"a.Function(", 2, 10));
+        assert!(stands_alone(b"s$http.", 2, 6));
     }
 }
