@@ -190,6 +190,12 @@ fn inserted_text() -> impl Strategy<Value = String> {
         "crypto.createHash('md5')",
         "`ls ${x}`",
         "+ req.query.q",
+        // Suppression markers, whole and in part: kept or found again as they are
+        // typed and broken.
+        "// vigil-ignore[",
+        " eslint-disable-line",
+        "#nosec",
+        "nosemgrep",
     ])
     .prop_map(str::to_string);
     let random = "[a-z0-9 _.,;:(){}<>=+*/\"'`$\\\\\n\r\t😀中é🦀-]{1,12}";

@@ -18,6 +18,7 @@ use super::{Analysis, Finding, MAX_MATCH_DEPTH, RuleFilter, depth_warning};
 use crate::engine::document::{ChangeLog, Document, TextRange};
 use crate::engine::rule::RuleSet;
 use crate::engine::semantics::{FileFacts, Reads};
+use crate::engine::suppress::KeywordHits;
 
 /// The last analysis of a document, before suppressions, with its dependencies.
 #[derive(Debug)]
@@ -30,6 +31,9 @@ pub struct AnalysisCache {
     records: Vec<Record>,
     /// No limit was hit: the findings are all there are.
     complete: bool,
+    /// Where the text has marker keywords, for the suppressions applied after the
+    /// analysis.
+    pub(super) keywords: KeywordHits,
 }
 
 /// The facts kept with `doc`'s last analysis, for tests of [`FileFacts::update`].
@@ -68,6 +72,7 @@ pub fn analyze_tracked(
         deps,
         records,
         complete: analysis.warnings.is_empty(),
+        keywords: KeywordHits::default(),
     };
     (analysis, cache)
 }

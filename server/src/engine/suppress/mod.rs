@@ -9,39 +9,18 @@
 
 pub mod anchor;
 pub mod insert;
+pub mod keywords;
 pub mod marker;
 pub mod meta;
-
-use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
-
-use aho_corasick::AhoCorasick;
 
 use super::analyze::{Analysis, Finding, RuleFilter};
 use super::document::{Document, TextRange};
 use super::rule::{Rule, RuleSet};
 use super::suggest::did_you_mean;
+pub use keywords::KeywordHits;
 use marker::{Marker, MarkerTool, Parsed};
 pub use meta::{META_PREFIX, MetaCheck, is_meta};
-
-/// Words that can start a marker; a file containing none of them has no marker, and
-/// its tree is not searched.
-const KEYWORDS: &[&str] = &[marker::KEYWORD, "#nosec", "nosemgrep", "eslint-disable"];
-
-/// Finds every keyword in one pass: the check runs after each keystroke, and one
-/// `contains` per keyword read a 4 MB file four times. Leftmost-first matching lets
-/// the searcher use its SIMD prefilter (the standard, overlapping kind walks the
-/// automaton byte by byte: slower than the four scans). No keyword overlaps another
-/// in a way that hides it.
-fn keyword_finder() -> &'static AhoCorasick {
-    static FINDER: OnceLock<AhoCorasick> = OnceLock::new();
-    FINDER.get_or_init(|| {
-        AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(KEYWORDS)
-            .expect("fixed, valid keywords")
-    })
-}
+use std::collections::{HashMap, HashSet};
 
 /// At most this many marker comments per file are read; a file with more (generated
 /// or hostile) gets a warning, and the rest suppress nothing.
@@ -77,11 +56,18 @@ struct Placed {
 
 /// Applies the document's markers to `analysis`: moves suppressed findings to
 /// `analysis.suppressed` and adds the findings of Vigil's suppression checks.
-pub fn apply(doc: &Document, rules: &RuleSet, filter: &RuleFilter, analysis: &mut Analysis) {
-    let text = doc.text();
-    if !keyword_finder().is_match(text) {
+/// `keywords` are the marker keywords in the document's text.
+pub fn apply(
+    doc: &Document,
+    keywords: &KeywordHits,
+    rules: &RuleSet,
+    filter: &RuleFilter,
+    analysis: &mut Analysis,
+) {
+    if keywords.is_empty() {
         return;
     }
+    let text = doc.text();
     let mut meta_findings = Vec::new();
     let mut placed = Vec::new();
     let mut meta = |check: MetaCheck, range: TextRange, message: String| {
@@ -97,7 +83,7 @@ pub fn apply(doc: &Document, rules: &RuleSet, filter: &RuleFilter, analysis: &mu
             });
         }
     };
-    let found = comments(doc);
+    let found = comments(doc, keywords);
     if found.len() > MAX_MARKERS {
         analysis.warnings.push(format!(
             "more than {MAX_MARKERS} suppression comments; only the first {MAX_MARKERS} were read"
@@ -218,13 +204,12 @@ pub fn apply(doc: &Document, rules: &RuleSet, filter: &RuleFilter, analysis: &mu
 /// The comment nodes that contain a marker keyword, in document order, each once.
 /// Found by looking up each keyword occurrence in the tree: text inside strings or
 /// templates is not a comment and is never a marker.
-fn comments(doc: &Document) -> Vec<tree_sitter::Node<'_>> {
-    let text = doc.text();
+fn comments<'d>(doc: &'d Document, keywords: &KeywordHits) -> Vec<tree_sitter::Node<'d>> {
     let root = doc.tree().root_node();
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    for found in keyword_finder().find_iter(text) {
-        let Some(node) = root.descendant_for_byte_range(found.start(), found.end()) else {
+    for found in keywords.ranges() {
+        let Some(node) = root.descendant_for_byte_range(found.start, found.end) else {
             continue;
         };
         if node.kind() == "comment" && seen.insert(node.start_byte()) {
