@@ -17,6 +17,7 @@ pub mod actions;
 pub mod config;
 pub mod convert;
 pub mod documents;
+pub mod drop_later;
 pub mod hover;
 pub mod logging;
 pub mod memory;

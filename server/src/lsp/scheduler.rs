@@ -14,6 +14,7 @@ use tower_lsp_server::ls_types::{Diagnostic, Uri};
 use super::config::Settings;
 use super::convert;
 use super::documents::Content;
+use super::drop_later::drop_later;
 use super::state::{Config, State};
 use super::test_hooks;
 use crate::baseline::path::relative_path;
@@ -141,7 +142,7 @@ pub fn schedule(state: &Arc<State>, uri: Uri, generation: u64) {
             version,
             result,
         });
-        {
+        let superseded = {
             let Some(mut doc) = state.docs.get_mut(&uri) else {
                 return;
             };
@@ -151,15 +152,19 @@ pub fn schedule(state: &Arc<State>, uri: Uri, generation: u64) {
             // Keep the document the worker analysed: its tree, so the next edit
             // re-parses incrementally, and its analysis, so the next one redoes only
             // what the edit changed. Same generation, so same text.
-            if let Ok(Analyzed {
-                document: Some(analysed),
-                ..
-            }) = &outcome.result
-            {
-                doc.content = Content::Parsed(analysed.clone());
-            }
-            doc.results.send_replace(Some(outcome));
-        }
+            let content = match &outcome.result {
+                Ok(Analyzed {
+                    document: Some(analysed),
+                    ..
+                }) => Some(std::mem::replace(
+                    &mut doc.content,
+                    Content::Parsed(analysed.clone()),
+                )),
+                _ => None,
+            };
+            (content, doc.results.send_replace(Some(outcome)))
+        };
+        drop_later(superseded);
         park_trees(&state, &uri);
         if !state.pull_mode()
             && let Some(diagnostics) = diagnostics
