@@ -206,6 +206,13 @@ impl Document {
         (self.analysis.as_ref(), &self.changes)
     }
 
+    /// The parts that are slow to free, the tree and the kept analysis, to be freed
+    /// elsewhere (the server does it off the latency path); the text is released
+    /// now, so another document sharing it can edit it without copying it.
+    pub fn into_slow_parts(self) -> impl Send + 'static {
+        (self.tree, self.analysis)
+    }
+
     /// Keeps `cache` as the analysis of the current text.
     pub(crate) fn set_analysis_cache(&mut self, cache: Option<Arc<AnalysisCache>>) {
         self.analysis = cache;

@@ -87,6 +87,15 @@ impl Content {
         }
     }
 
+    /// What is slow to free (a tree, a kept analysis), to be freed elsewhere; the text
+    /// is released here, so a document sharing it can edit it in place.
+    pub fn into_slow_parts(self) -> Option<impl Send + 'static> {
+        match self {
+            Content::Parsed(doc) => Some(doc.into_slow_parts()),
+            Content::Text { .. } => None,
+        }
+    }
+
     /// A parsed document of this text: the kept one, or a fresh parse.
     pub fn to_document(&self, language: Language) -> Document {
         match self {

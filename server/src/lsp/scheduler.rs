@@ -35,9 +35,6 @@ pub struct Outcome {
 
 #[derive(Debug)]
 pub struct Analyzed {
-    /// The document that was analysed; None when it was not analysed, or once its
-    /// tree was dropped to save memory (see [`document_of`]).
-    pub document: Option<Document>,
     /// Not analysed: above the size limit, or binary data.
     pub skipped: bool,
     pub findings: Vec<Finding>,
@@ -123,9 +120,12 @@ pub fn schedule(state: &Arc<State>, uri: Uri, generation: u64) {
         let task = tokio::task::spawn_blocking(move || {
             analyse(content, language, version, path, &config, &policy, enc)
         });
-        let result = match task.await {
-            Ok(result) => result,
-            Err(e) => Err(format!("analysis task failed: {e}")),
+        // The analysed document becomes the stored one; the outcome does not keep
+        // it, so the next edit finds its 4 MB text unshared and edits it in place.
+        let (result, analysed) = match task.await {
+            Ok(Ok((analyzed, document))) => (Ok(analyzed), document),
+            Ok(Err(e)) => (Err(e), None),
+            Err(e) => (Err(format!("analysis task failed: {e}")), None),
         };
         match &result {
             Ok(a) => tracing::debug!(
@@ -152,17 +152,12 @@ pub fn schedule(state: &Arc<State>, uri: Uri, generation: u64) {
             // Keep the document the worker analysed: its tree, so the next edit
             // re-parses incrementally, and its analysis, so the next one redoes only
             // what the edit changed. Same generation, so same text.
-            let content = match &outcome.result {
-                Ok(Analyzed {
-                    document: Some(analysed),
-                    ..
-                }) => Some(std::mem::replace(
-                    &mut doc.content,
-                    Content::Parsed(analysed.clone()),
-                )),
-                _ => None,
-            };
-            (content, doc.results.send_replace(Some(outcome)))
+            let content = analysed
+                .map(|analysed| std::mem::replace(&mut doc.content, Content::Parsed(analysed)));
+            (
+                content.map(Content::into_slow_parts),
+                doc.results.send_replace(Some(outcome)),
+            )
         };
         drop_later(superseded);
         park_trees(&state, &uri);
@@ -188,7 +183,7 @@ fn analyse(
     config: &Config,
     policy: &FilePolicy,
     enc: PositionEncoding,
-) -> Result<Analyzed, String> {
+) -> Result<(Analyzed, Option<Document>), String> {
     catch_unwind(AssertUnwindSafe(|| {
         analyse_unguarded(content, language, version, path, config, policy, enc)
     }))
@@ -210,7 +205,7 @@ fn analyse_unguarded(
     config: &Config,
     policy: &FilePolicy,
     enc: PositionEncoding,
-) -> Analyzed {
+) -> (Analyzed, Option<Document>) {
     let settings: &Settings = &config.settings;
     let size = content.text().len();
     if size > settings.max_file_size {
@@ -251,22 +246,22 @@ fn analyse_unguarded(
                 .map(|w| convert::analysis_limited(w)),
         )
         .collect();
-    Analyzed {
-        document: Some(doc),
+    let analyzed = Analyzed {
         skipped: false,
         findings: analysis.findings,
         diagnostics,
-    }
+    };
+    (analyzed, Some(doc))
 }
 
 /// The outcome for a document that is not analysed: one informational diagnostic.
-fn skipped(why: Diagnostic) -> Analyzed {
-    Analyzed {
-        document: None,
+fn skipped(why: Diagnostic) -> (Analyzed, Option<Document>) {
+    let analyzed = Analyzed {
         skipped: true,
         findings: Vec::new(),
         diagnostics: vec![why],
-    }
+    };
+    (analyzed, None)
 }
 
 /// Drops the trees of the least recently changed documents beyond
@@ -294,23 +289,6 @@ fn park_trees(state: &State, keep: &Uri) {
             continue;
         };
         doc.content.park();
-        // The stored analysis holds the same tree: keep its results, drop the tree.
-        let slim = doc.results.borrow().as_ref().map(|o| match &o.result {
-            Ok(a) if a.document.is_some() => Arc::new(Outcome {
-                generation: o.generation,
-                version: o.version,
-                result: Ok(Analyzed {
-                    document: None,
-                    skipped: a.skipped,
-                    findings: a.findings.clone(),
-                    diagnostics: a.diagnostics.clone(),
-                }),
-            }),
-            _ => o.clone(),
-        });
-        if let Some(slim) = slim {
-            doc.results.send_replace(Some(slim));
-        }
         parked = true;
         tracing::debug!("parked the tree of {}", uri.as_str());
     }
@@ -319,16 +297,14 @@ fn park_trees(state: &State, keep: &Uri) {
     }
 }
 
-/// The document an outcome describes, for hovers and code actions: the analysed one,
-/// or the same text parsed again if its tree was parked. None when the document was
-/// not analysed, or has changed since.
+/// The document an outcome describes, for hovers and code actions: the stored one
+/// (the analysed document), or the same text parsed again if its tree was parked.
+/// None when the document was not analysed, or has changed since: a request answers
+/// for the version it waited for ([`current_outcome`]), or not at all.
 pub fn document_of(state: &State, uri: &Uri, outcome: &Outcome) -> Option<Document> {
     let analyzed = outcome.result.as_ref().ok()?;
     if analyzed.skipped {
         return None;
-    }
-    if let Some(doc) = &analyzed.document {
-        return Some(doc.clone());
     }
     let (content, language) = {
         let doc = state.docs.get(uri)?;

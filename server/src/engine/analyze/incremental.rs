@@ -173,7 +173,7 @@ fn update(
             _ => ranges.extend(deps.roots.iter().map(|&r| widen(r))),
         }
     }
-    let mut records: Vec<Record> = Vec::new();
+    let mut records: Vec<Record> = Vec::with_capacity(cache.records.len());
     for record in &cache.records {
         match (map(record.root), map_elsewhere(record.elsewhere)) {
             (Some(root), Some(elsewhere)) if !changed_facts.any(&record.facts) => {
@@ -211,9 +211,7 @@ fn update(
     for (finding, deps) in kept {
         matcher.keep(finding, deps);
     }
-    for record in records {
-        matcher.keep_record(record);
-    }
+    matcher.keep_records(records);
     matcher.run(Some(&ranges));
     let warnings = matcher.warnings();
     if !warnings.is_empty() {

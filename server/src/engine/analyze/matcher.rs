@@ -122,8 +122,14 @@ impl<'d> Matcher<'d> {
         self.deps.push(deps);
     }
 
-    pub fn keep_record(&mut self, record: Record) {
-        self.records.push(record);
+    /// Keeps records of an earlier analysis, before [`Matcher::run`] adds new ones.
+    pub fn keep_records(&mut self, mut records: Vec<Record>) {
+        if self.records.is_empty() {
+            // Moved, not copied: a file can have tens of thousands.
+            self.records = records;
+        } else {
+            self.records.append(&mut records);
+        }
     }
 
     /// Runs the query over the whole tree, or over each of `ranges` (sorted, disjoint):

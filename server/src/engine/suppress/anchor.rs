@@ -101,19 +101,21 @@ fn after(doc: &Document, mut offset: usize) -> Option<TextRange> {
         if at >= text.len() {
             return None;
         }
-        let mut leaf = root.descendant_for_byte_range(at, at)?;
+        let leaf = root.descendant_for_byte_range(at, at)?;
+        let path = ancestry(root, leaf);
         // Skip up to the outermost comment wrapper starting here (`{/* */}`).
-        while let Some(p) = leaf.parent().filter(|p| p.start_byte() == at) {
-            if !is_comment_like(p) {
-                break;
-            }
-            leaf = p;
+        let mut from = 0;
+        while path
+            .get(from + 1)
+            .is_some_and(|p| p.start_byte() == at && is_comment_like(*p))
+        {
+            from += 1;
         }
-        if is_comment_like(leaf) {
-            offset = leaf.end_byte();
+        if is_comment_like(path[from]) {
+            offset = path[from].end_byte();
             continue;
         }
-        return climb(leaf, |n| n.start_byte() == at);
+        return climb(&path[from..], |n| n.start_byte() == at);
     }
     None
 }
@@ -128,33 +130,48 @@ fn before(doc: &Document, offset: usize) -> Option<TextRange> {
     if end == 0 {
         return None;
     }
-    let leaf = doc
-        .tree()
-        .root_node()
-        .descendant_for_byte_range(end - 1, end)?;
+    let root = doc.tree().root_node();
+    let leaf = root.descendant_for_byte_range(end - 1, end)?;
     if leaf.end_byte() != end {
         return None;
     }
-    climb(leaf, |n| n.end_byte() == end)
+    climb(&ancestry(root, leaf), |n| n.end_byte() == end)
 }
 
-/// From `leaf` up through the ancestors that still satisfy `same_edge`: the first
-/// anchor, else the largest named node.
-fn climb(leaf: Node, same_edge: impl Fn(Node) -> bool) -> Option<TextRange> {
-    let mut node = leaf;
-    let mut largest_named = leaf.is_named().then_some(leaf);
-    for _ in 0..MAX_STEPS {
-        if is_anchor(node) {
+/// `node` and its ancestors, innermost first, up to `root`. Found in one walk down
+/// from the root: tree-sitter finds a parent by walking down from the root, so a
+/// climb by `parent()` cost one such walk per level (a tenth of a keystroke's
+/// analysis in a file with a hundred markers).
+fn ancestry<'t>(root: Node<'t>, node: Node<'t>) -> Vec<Node<'t>> {
+    let mut path = vec![root];
+    let mut current = root;
+    while current != node {
+        let Some(child) = current.child_with_descendant(node) else {
+            break;
+        };
+        path.push(child);
+        current = child;
+    }
+    path.reverse();
+    path
+}
+
+/// From `path[0]` up through its ancestors (`path[1..]`, the root last) that still
+/// satisfy `same_edge`, below the root: the first anchor, else the largest named
+/// node.
+fn climb(path: &[Node], same_edge: impl Fn(Node) -> bool) -> Option<TextRange> {
+    let below_root = &path[..path.len().saturating_sub(1).max(1)];
+    let mut largest_named = None;
+    for (step, &node) in below_root.iter().enumerate().take(MAX_STEPS + 1) {
+        if step > 0 && !same_edge(node) {
+            break;
+        }
+        // As many anchors looked at as levels climbed: MAX_STEPS.
+        if is_anchor(node) && step < MAX_STEPS {
             return Some(node.byte_range().into());
         }
-        match node.parent() {
-            Some(p) if same_edge(p) && p.parent().is_some() => {
-                node = p;
-                if node.is_named() {
-                    largest_named = Some(node);
-                }
-            }
-            _ => break,
+        if node.is_named() {
+            largest_named = Some(node);
         }
     }
     largest_named.map(|n| n.byte_range().into())
