@@ -8,6 +8,7 @@ use super::{Finding, MATCH_LIMIT};
 use crate::engine::fix::{self, Fix};
 use crate::engine::rule::{Constraint, Rule, SubQuery};
 use crate::engine::semantics::{Check, Evaluator, shannon_entropy};
+use crate::engine::walk::ancestors;
 
 /// The fixes of `rule` whose conditions hold for this match and that can be built.
 pub(super) fn offered_fixes(
@@ -169,23 +170,73 @@ fn ancestor_matches(sub: &SubQuery, node: Node, ev: &Evaluator) -> bool {
     };
     let mut cursor = QueryCursor::new();
     cursor.set_match_limit(MATCH_LIMIT);
-    let mut ancestor = node.parent();
-    let mut steps = 0;
-    while let Some(a) = ancestor {
-        steps += 1;
-        if steps > 256 {
-            break; // bounded: deep nesting cannot make this quadratic
-        }
+    let root = ev.doc.tree().root_node();
+    // Bounded: deep nesting cannot make this quadratic.
+    for a in ancestors(root, node).into_iter().take(256) {
         ev.depends_on(a.byte_range().into());
-        let found = ev.query_matches_at((Check::At, sub.memo_key()), a, || {
-            cursor.set_max_start_depth(Some(0));
-            let mut it = cursor.matches(q, a, ev.doc.text().as_bytes());
-            it.next().is_some()
-        });
+        // A pattern rooted at another kind cannot match here: the root's thousands of
+        // children are not walked for nothing.
+        let found = sub.may_start_at(&ev.doc.language(), a.kind())
+            && ev.query_matches_at((Check::At, sub.memo_key()), a, || {
+                cursor.set_max_start_depth(Some(0));
+                let mut it = cursor.matches(q, a, ev.doc.text().as_bytes());
+                it.next().is_some()
+            });
         if found {
             return true;
         }
-        ancestor = a.parent();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use tree_sitter::{QueryCursor, StreamingIterator};
+
+    use crate::engine::walk::{Step, preorder};
+    use crate::engine::{Document, Language, RuleSet};
+
+    /// Skipping an ancestor whose kind no pattern starts at never skips a match: on
+    /// every built-in rule's examples, wherever an `inside`/`not-inside` query
+    /// matches, its root kinds allow that node.
+    #[test]
+    fn skipped_ancestors_never_match() {
+        let mut checked = 0;
+        for rule in RuleSet::builtin().rules() {
+            let subs: Vec<_> = rule
+                .constraints
+                .iter()
+                .flat_map(|c| [&c.inside, &c.not_inside])
+                .flatten()
+                .collect();
+            let examples = rule.bad.iter().map(|b| (&b.code, &b.ext));
+            let examples = examples.chain(rule.good.iter().map(|g| (&g.code, &g.ext)));
+            for (code, ext) in examples {
+                let lang = match ext {
+                    Some(ext) => Language::from_extension(ext).expect("valid ext"),
+                    None => rule.language.targets()[0],
+                };
+                let doc = Document::new(lang, code.as_str());
+                for sub in &subs {
+                    let Some(q) = sub.get(&lang) else { continue };
+                    preorder(doc.tree(), |node, _| {
+                        let mut cursor = QueryCursor::new();
+                        cursor.set_max_start_depth(Some(0));
+                        let matched = cursor.matches(q, node, code.as_bytes()).next().is_some();
+                        if matched {
+                            checked += 1;
+                            assert!(
+                                sub.may_start_at(&lang, node.kind()),
+                                "{}: a sub-query matches at a {}",
+                                rule.id,
+                                node.kind()
+                            );
+                        }
+                        Step::Into
+                    });
+                }
+            }
+        }
+        assert!(checked >= 30, "only {checked} matches checked");
+    }
 }

@@ -198,10 +198,15 @@ impl<'d> Matcher<'d> {
     }
 
     fn root_of(&self, m: &QueryMatch<'_, 'd>) -> TextRange {
-        match_root(&self.compiled.capture_depths[m.pattern_index], m.captures())
-            .map(|n| n.byte_range().into())
-            // Not known: as if the match spanned the file.
-            .unwrap_or_else(|| TextRange::new(0, self.doc.text().len()))
+        let tree_root = self.doc.tree().root_node();
+        match_root(
+            tree_root,
+            &self.compiled.capture_depths[m.pattern_index],
+            m.captures(),
+        )
+        .map(|n| n.byte_range().into())
+        // Not known: as if the match spanned the file.
+        .unwrap_or_else(|| TextRange::new(0, self.doc.text().len()))
     }
 
     fn process(&mut self, m: &QueryMatch<'_, 'd>) {

@@ -40,20 +40,141 @@ pub fn capture_depths(query: &Query, source: &str) -> Vec<CaptureDepths> {
 
 /// The root node of a match, or None when it cannot be told (the caller then assumes
 /// the whole file).
-pub fn match_root<'t>(depths: &CaptureDepths, captures: &[QueryCapture<'t>]) -> Option<Node<'t>> {
+pub fn match_root<'t>(
+    tree_root: Node<'t>,
+    depths: &CaptureDepths,
+    captures: &[QueryCapture<'t>],
+) -> Option<Node<'t>> {
     let depths = depths.as_ref()?;
     let (known, depth) = captures
         .iter()
         .find_map(|c| depths.get(&c.index).map(|d| (c, *d)))?;
-    let mut root = known.node;
-    for _ in 0..depth {
-        root = root.parent()?;
-    }
+    let root = match depth as usize {
+        0 => known.node,
+        d => *crate::engine::walk::ancestors(tree_root, known.node).get(d - 1)?,
+    };
     // Every capture lies inside the root; anything else means the depths were misread.
     let inside = captures
         .iter()
         .all(|c| root.start_byte() <= c.node.start_byte() && c.node.end_byte() <= root.end_byte());
     inside.then_some(root)
+}
+
+/// The node kinds the patterns of `query` (compiled from `source`) can start at,
+/// to skip running it where it cannot match; None when some pattern may start at any
+/// node (a wildcard, a supertype, an unrooted pattern, or text this reader does not
+/// understand). `grammar` is the query's, to tell supertypes (`(expression)` starts
+/// at an `identifier`) from node kinds.
+pub fn root_kinds(
+    query: &Query,
+    source: &str,
+    grammar: &tree_sitter::Language,
+) -> Option<Vec<String>> {
+    let mut kinds = Vec::new();
+    for i in 0..query.pattern_count() {
+        if !query.is_pattern_rooted(i) {
+            return None;
+        }
+        let text = source.get(query.start_byte_for_pattern(i)..query.end_byte_for_pattern(i))?;
+        let bytes = text.as_bytes();
+        element_kinds(bytes, skip_trivia(bytes, 0), &mut kinds)?;
+    }
+    let is_kind = |k: &String| {
+        let id = grammar.id_for_node_kind(k, true);
+        // Unnamed (a string in the pattern) or a named kind that is no supertype.
+        id == 0 && grammar.id_for_node_kind(k, false) != 0
+            || id != 0 && !grammar.node_kind_is_supertype(id)
+    };
+    kinds.iter().all(is_kind).then_some(kinds)
+}
+
+/// Adds the kinds the pattern element at `i` can start at to `out`.
+fn element_kinds(bytes: &[u8], i: usize, out: &mut Vec<String>) -> Option<()> {
+    match *bytes.get(i)? {
+        b'(' => {
+            let j = skip_trivia(bytes, i + 1);
+            match *bytes.get(j)? {
+                // A group holding the rooted pattern's one node and its predicates.
+                b'(' | b'[' | b'"' => element_kinds(bytes, j, out),
+                c if is_ident(c) => {
+                    let name = std::str::from_utf8(&bytes[j..ident_end(bytes, j)]).ok()?;
+                    if name == "_" || name.contains('/') {
+                        return None;
+                    }
+                    out.push(name.to_string());
+                    Some(())
+                }
+                _ => None,
+            }
+        }
+        b'[' => {
+            let mut k = skip_trivia(bytes, i + 1);
+            loop {
+                match *bytes.get(k)? {
+                    b']' => return Some(()),
+                    b'(' | b'[' | b'"' => {
+                        element_kinds(bytes, k, out)?;
+                        k = skip_element(bytes, k)?;
+                    }
+                    b'@' => k = capture_end(bytes, k + 1),
+                    b'?' | b'*' | b'+' => k += 1,
+                    _ => return None,
+                }
+                k = skip_trivia(bytes, k);
+            }
+        }
+        b'"' => {
+            let end = skip_string(bytes, i)?;
+            let literal = &bytes[i + 1..end - 1];
+            if literal.contains(&b'\\') {
+                return None;
+            }
+            out.push(std::str::from_utf8(literal).ok()?.to_string());
+            Some(())
+        }
+        _ => None,
+    }
+}
+
+/// The end of the element (a string, or a parenthesised or bracketed one) at `i`.
+fn skip_element(bytes: &[u8], mut i: usize) -> Option<usize> {
+    if bytes.get(i) == Some(&b'"') {
+        return skip_string(bytes, i);
+    }
+    let mut depth = 0usize;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i = skip_string(bytes, i)?;
+                continue;
+            }
+            b';' => {
+                i = skip_line(bytes, i);
+                continue;
+            }
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Past spaces and `;` comments.
+fn skip_trivia(bytes: &[u8], mut i: usize) -> usize {
+    loop {
+        i = skip_space(bytes, i);
+        if bytes.get(i) != Some(&b';') {
+            return i;
+        }
+        i = skip_line(bytes, i);
+    }
 }
 
 /// What an element of a pattern opened.
@@ -229,6 +350,47 @@ fn skip_balanced(bytes: &[u8], mut i: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Language;
+
+    fn kinds(lang: Language, source: &str) -> Option<Vec<String>> {
+        let query = Query::new(&lang.grammar(), source).expect("valid query");
+        root_kinds(&query, source, &lang.grammar())
+    }
+
+    #[test]
+    fn reads_the_kinds_patterns_start_at() {
+        let go = Language::Go;
+        assert_eq!(
+            kinds(
+                go,
+                "((function_declaration name: (identifier) @n) (#match? @n \"^Test\"))\n\
+                 ; a comment\n\
+                 ((method_declaration name: (field_identifier) @n) (#eq? @n \"x\"))"
+            ),
+            Some(vec![
+                "function_declaration".into(),
+                "method_declaration".into()
+            ])
+        );
+        assert_eq!(
+            kinds(go, "(source_file (package_clause (package_identifier) @p))"),
+            Some(vec!["source_file".into()])
+        );
+        assert_eq!(
+            kinds(go, "[(call_expression) @c \"go\" (selector_expression)]"),
+            Some(vec![
+                "call_expression".into(),
+                "go".into(),
+                "selector_expression".into()
+            ])
+        );
+        // Anything may be where a wildcard or a supertype starts.
+        assert_eq!(kinds(go, "(_ (identifier) @i)"), None);
+        assert_eq!(kinds(go, "[(identifier) (_)]"), None);
+        let js = Language::JavaScript;
+        assert_eq!(kinds(js, "(expression) @e"), None);
+        assert_eq!(kinds(js, "(primary_expression/identifier) @e"), None);
+    }
 
     fn depths(p: &str) -> Vec<(String, u32)> {
         let mut v: Vec<_> = depths_in_pattern(p)

@@ -169,6 +169,8 @@ pub(crate) struct SubQuery {
     /// One slot per target grammar; `None` inside if it does not compile (only
     /// possible for a built-in rule the test suite would reject).
     compiled: HashMap<Language, OnceLock<Option<Query>>>,
+    /// Per grammar, the node kinds its patterns can start at (None: any).
+    root_kinds: HashMap<Language, OnceLock<Option<Vec<String>>>>,
 }
 
 impl SubQuery {
@@ -176,6 +178,7 @@ impl SubQuery {
         SubQuery {
             source: intern(source),
             compiled: langs.iter().map(|&l| (l, OnceLock::new())).collect(),
+            root_kinds: langs.iter().map(|&l| (l, OnceLock::new())).collect(),
         }
     }
 
@@ -207,6 +210,19 @@ impl SubQuery {
             .get(lang)?
             .get_or_init(|| self.compile(*lang).ok())
             .as_ref()
+    }
+
+    /// Whether a match of the query for `lang` can start at a node of `kind`: false
+    /// only when no pattern is rooted at that kind, so running it there is skipped.
+    pub(crate) fn may_start_at(&self, lang: &Language, kind: &str) -> bool {
+        let (Some(slot), Some(query)) = (self.root_kinds.get(lang), self.get(lang)) else {
+            return true;
+        };
+        slot.get_or_init(|| {
+            crate::engine::analyze::roots::root_kinds(query, &self.source, &lang.grammar())
+        })
+        .as_ref()
+        .is_none_or(|kinds| kinds.iter().any(|k| k == kind))
     }
 
     fn compile(&self, lang: Language) -> Result<Query, tree_sitter::QueryError> {

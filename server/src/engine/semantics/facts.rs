@@ -6,7 +6,9 @@
 //! file's facts are those of its nodes folded in document order, as later
 //! declarations win. Nodes are kept with their facts and their parent's range (a
 //! declarator's facts depend on its declaration's `const`), so after an edit only the
-//! nodes whose parent the edit touched are read again.
+//! nodes whose parent the edit touched are read again; of the root's children (the
+//! root says nothing about them), only those the edit touched, found by byte offset,
+//! not by walking the thousands of statements of a large file.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
@@ -21,7 +23,7 @@ use super::{
 };
 use crate::engine::document::{ChangeLog, Document, TextRange};
 use crate::engine::language::Language;
-use crate::engine::walk::{into_if, preorder};
+use crate::engine::walk::{into_if, preorder_from};
 
 /// Facts about one file, computed once per analysis.
 #[derive(Debug, Default, Clone)]
@@ -47,6 +49,8 @@ pub struct FileFacts {
 struct Source {
     node: TextRange,
     parent: TextRange,
+    /// A child of the root: read again only if an edit touched the node itself.
+    top: bool,
     facts: Arc<[Fact]>,
 }
 
@@ -160,7 +164,7 @@ fn touches(a: TextRange, b: TextRange) -> bool {
 impl FileFacts {
     pub fn compute(doc: &Document) -> FileFacts {
         let mut sources = Vec::new();
-        collect(doc, None, &mut sources);
+        collect(doc, &mut sources);
         FileFacts::fold(sources)
     }
 
@@ -172,10 +176,23 @@ impl FileFacts {
         }
         let changed = &log.changed;
         let map = |r: TextRange| log.edits.iter().try_fold(r, |r, e| e.map(r));
+        let root: TextRange = doc.tree().root_node().byte_range().into();
         let mut sources: Vec<Source> = old
             .sources
             .iter()
             .filter_map(|s| {
+                if s.top {
+                    let node = map(s.node)?;
+                    if changed.iter().any(|&c| touches(node, c)) {
+                        return None;
+                    }
+                    return Some(Source {
+                        node,
+                        parent: root,
+                        top: true,
+                        facts: s.facts.clone(),
+                    });
+                }
                 let parent = map(s.parent)?;
                 if changed.iter().any(|&c| touches(parent, c)) {
                     return None;
@@ -183,12 +200,13 @@ impl FileFacts {
                 Some(Source {
                     node: map(s.node)?,
                     parent,
+                    top: false,
                     facts: s.facts.clone(),
                 })
             })
             .collect();
         let kept = sources.len();
-        collect(doc, Some(changed), &mut sources);
+        collect_changed(doc, changed, &mut sources);
         // A node read again replaces what it contributed before.
         let fresh: HashSet<TextRange> = sources[kept..].iter().map(|s| s.node).collect();
         let mut i = 0;
@@ -284,32 +302,101 @@ impl FileFacts {
     }
 }
 
-/// Appends the facts of the nodes of `doc`, in document order: all of them, or (with
-/// `within`) those whose parent touches one of the ranges.
-fn collect(doc: &Document, within: Option<&[TextRange]>, out: &mut Vec<Source>) {
-    let src = doc.text();
-    let language = doc.language();
-    // The ranges of the current node's ancestors, by depth.
+/// Appends the facts of every node of `doc`, in document order.
+fn collect(doc: &Document, out: &mut Vec<Source>) {
+    let root = doc.tree().root_node();
+    collect_within(doc, root, root.byte_range().into(), None, out);
+}
+
+/// Appends the facts of the nodes an edit can have changed (see [`FileFacts::update`]):
+/// the root, the root's children that touch a range of `changed`, and below them
+/// every node whose parent touches one.
+fn collect_changed(doc: &Document, changed: &[TextRange], out: &mut Vec<Source>) {
+    let root = doc.tree().root_node();
+    let root_range: TextRange = root.byte_range().into();
+    let root_facts = visit(doc, root);
+    if !root_facts.is_empty() {
+        out.push(Source {
+            node: root_range,
+            parent: root_range,
+            top: false,
+            facts: root_facts.into(),
+        });
+    }
+    let mut done: HashSet<usize> = HashSet::new();
+    let mut cursor = root.walk();
+    for &c in changed {
+        cursor.reset(root);
+        // The first child ending at or after the range's start: a lookup by offset
+        // through tree-sitter's balanced lists, not a walk over the children before.
+        // The lookup finds nothing when that byte lies in a hidden token (Go's
+        // newline terminators): then every child is looked at, from the first.
+        let found = match c.start {
+            0 => cursor.goto_first_child(),
+            start => {
+                cursor.goto_first_child_for_byte(start - 1).is_some() || cursor.goto_first_child()
+            }
+        };
+        if !found {
+            continue;
+        }
+        loop {
+            let child = cursor.node();
+            if child.start_byte() > c.end {
+                break;
+            }
+            if touches(child.byte_range().into(), c) && done.insert(child.id()) {
+                collect_within(doc, child, root_range, Some(changed), out);
+            }
+            if !cursor.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+}
+
+/// Appends the facts of `top` (the root or a child of it, whose parent spans `parent`)
+/// and of the nodes below it: all of them, or (with `within`) those whose parent
+/// touches one of the ranges.
+fn collect_within(
+    doc: &Document,
+    top: Node,
+    parent: TextRange,
+    within: Option<&[TextRange]>,
+    out: &mut Vec<Source>,
+) {
+    // The depth below `top` of the root's children.
+    let top_level = if top.id() == doc.tree().root_node().id() {
+        1
+    } else {
+        0
+    };
+    // The ranges of the current node's ancestors, by depth below `top`.
     let mut ancestors: Vec<TextRange> = Vec::new();
-    preorder(doc.tree(), |node, depth| {
+    preorder_from(top, |node, depth| {
         let range: TextRange = node.byte_range().into();
         ancestors.truncate(depth as usize);
         // The root stands for its own parent.
-        let parent = ancestors.last().copied().unwrap_or(range);
+        let node_parent = ancestors.last().copied().unwrap_or(parent);
         ancestors.push(range);
-        let facts = match language {
-            Language::Go => visit_go(node, src),
-            _ => visit_js(node, src),
-        };
+        let facts = visit(doc, node);
         if !facts.is_empty() {
             out.push(Source {
                 node: range,
-                parent,
+                parent: node_parent,
+                top: depth == top_level,
                 facts: facts.into(),
             });
         }
         into_if(within.is_none_or(|ranges| ranges.iter().any(|&c| touches(range, c))))
     });
+}
+
+fn visit(doc: &Document, node: Node) -> Vec<Fact> {
+    match doc.language() {
+        Language::Go => visit_go(node, doc.text()),
+        _ => visit_js(node, doc.text()),
+    }
 }
 
 /// A constant declared by `node` (the source node) with initializer `value`.
@@ -506,4 +593,42 @@ fn promisify_call(value: Node, src: &str) -> Option<(Chain, Chain, bool)> {
     let arg = args.named_child(0)?;
     let arg_chain = Chain::of(arg, src)?;
     Some((callee, arg_chain, js_require_target(arg, src).is_some()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::analyze::incremental::cached_facts;
+    use crate::engine::{RuleFilter, RuleSet, analyze_document};
+
+    /// The facts after one edit at every offset of `text` equal the facts computed
+    /// afresh: the children of the root are found by offset, in gaps and hidden
+    /// tokens too.
+    fn check_every_offset(language: Language, text: &str, inserted: &str) {
+        for at in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+            let mut doc = Document::new(language, text);
+            analyze_document(&mut doc, RuleSet::builtin(), &RuleFilter::default());
+            doc.edit(TextRange::new(at, at), inserted);
+            doc.reparse();
+            analyze_document(&mut doc, RuleSet::builtin(), &RuleFilter::default());
+            let updated = cached_facts(&doc).expect("kept");
+            assert!(
+                updated.same_as(&FileFacts::compute(&doc)),
+                "{inserted:?} at {at} of {text:?}: {updated:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn updated_facts_equal_fresh_ones_wherever_the_edit_is() {
+        // A broken file: a Go newline terminator is a hidden token at top level.
+        let go = "package main\n\nimport \"crypto/sha256\" markers, not keys.\nconst example = 'AKIAIOSFO\n\nfunc main() { _ = sha256.Sum256([]byte(\"hi\")) }\n";
+        check_every_offset(Language::Go, go, "");
+        let go = "package main\n\nimport (\n\t\"os/exec\"\n)\n\nconst cmd = \"ls\"\n\nfunc f() { exec.Command(cmd) }\n";
+        check_every_offset(Language::Go, go, " ");
+        check_every_offset(Language::Go, go, "\n");
+        let js = "const cp = require('child_process');\n\nconst run = cp.exec;\nrun(x);\n";
+        check_every_offset(Language::JavaScript, js, " ");
+        check_every_offset(Language::JavaScript, js, ";");
+    }
 }

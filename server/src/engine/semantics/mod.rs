@@ -15,6 +15,7 @@ use tree_sitter::Node;
 
 use super::document::{Document, TextRange};
 use super::language::Language;
+use super::walk::ancestors;
 pub use facts::FileFacts;
 
 /// How deep constant evaluation follows nested expressions and constant names.
@@ -580,13 +581,14 @@ impl<'a> Evaluator<'a> {
                     && bound.is_some()
                 {
                     // The declarations looked at lie in the enclosing top-level one.
+                    let root = self.doc.tree().root_node();
                     if self.track {
-                        match top_level_range(node) {
+                        match top_level_range(root, node) {
                             Some(range) => self.depends_on(range),
                             None => self.depends_on_file(),
                         }
                     }
-                    if go_declared_locally(node, name, src) {
+                    if go_declared_locally(root, node, name, src) {
                         return Some(name.to_string());
                     }
                 }
@@ -641,29 +643,27 @@ impl<'a> Evaluator<'a> {
 
 /// The range of the ancestor of `node` (or `node`) that is a child of the root; None
 /// for code nested deeper than is worth walking up from.
-fn top_level_range(node: Node) -> Option<TextRange> {
-    let mut top = node;
-    for _ in 0..1024 {
-        match top.parent() {
-            Some(p) if p.parent().is_some() => top = p,
-            _ => return Some(top.byte_range().into()),
-        }
+fn top_level_range(root: Node, node: Node) -> Option<TextRange> {
+    let above = ancestors(root, node);
+    if above.len() > 1024 {
+        return None;
     }
-    None
+    // Its ancestors end with a child of the root, then the root.
+    let top = match above.len() {
+        0 | 1 => node,
+        n => above[n - 2],
+    };
+    Some(top.byte_range().into())
 }
 
 /// Whether the Go identifier `node` (spelled `name`) refers to a declaration inside
 /// its function: a receiver, parameter or named result, an earlier `:=`, `var` or
 /// `const` in an enclosing block, or a name declared by an enclosing `for`, `if` or
 /// `switch` header. Such a local hides a file-level import of the same name.
-pub fn go_declared_locally(node: Node, name: &str, src: &str) -> bool {
+pub fn go_declared_locally(root: Node, node: Node, name: &str, src: &str) -> bool {
     let mut child = node;
-    let mut steps = 0;
-    while let Some(parent) = child.parent() {
-        steps += 1;
-        if steps > 512 {
-            break; // bounded: pathological nesting is not worth walking
-        }
+    // Bounded: pathological nesting is not worth walking.
+    for parent in ancestors(root, node).into_iter().take(512) {
         match parent.kind() {
             "function_declaration" | "method_declaration" | "func_literal" => {
                 for field in ["receiver", "parameters", "result"] {

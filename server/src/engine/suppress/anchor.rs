@@ -19,6 +19,7 @@
 use tree_sitter::Node;
 
 use crate::engine::document::{Document, TextRange};
+use crate::engine::walk::ancestors;
 
 use super::marker::Placement;
 
@@ -138,21 +139,10 @@ fn before(doc: &Document, offset: usize) -> Option<TextRange> {
     climb(&ancestry(root, leaf), |n| n.end_byte() == end)
 }
 
-/// `node` and its ancestors, innermost first, up to `root`. Found in one walk down
-/// from the root: tree-sitter finds a parent by walking down from the root, so a
-/// climb by `parent()` cost one such walk per level (a tenth of a keystroke's
-/// analysis in a file with a hundred markers).
+/// `node`, then its ancestors up to `root` (see [`ancestors`]).
 fn ancestry<'t>(root: Node<'t>, node: Node<'t>) -> Vec<Node<'t>> {
-    let mut path = vec![root];
-    let mut current = root;
-    while current != node {
-        let Some(child) = current.child_with_descendant(node) else {
-            break;
-        };
-        path.push(child);
-        current = child;
-    }
-    path.reverse();
+    let mut path = vec![node];
+    path.extend(ancestors(root, node));
     path
 }
 
