@@ -137,33 +137,11 @@ fn element_kinds(bytes: &[u8], i: usize, out: &mut Vec<String>) -> Option<()> {
 }
 
 /// The end of the element (a string, or a parenthesised or bracketed one) at `i`.
-fn skip_element(bytes: &[u8], mut i: usize) -> Option<usize> {
-    if bytes.get(i) == Some(&b'"') {
-        return skip_string(bytes, i);
+fn skip_element(bytes: &[u8], i: usize) -> Option<usize> {
+    match bytes.get(i)? {
+        b'"' => skip_string(bytes, i),
+        _ => skip_balanced(bytes, i),
     }
-    let mut depth = 0usize;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                i = skip_string(bytes, i)?;
-                continue;
-            }
-            b';' => {
-                i = skip_line(bytes, i);
-                continue;
-            }
-            b'(' | b'[' => depth += 1,
-            b')' | b']' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(i + 1);
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
 }
 
 /// Past spaces and `;` comments.
@@ -320,7 +298,8 @@ fn skip_string(bytes: &[u8], mut i: usize) -> Option<usize> {
     None
 }
 
-/// Past the parenthesised form starting at `i`, skipping strings and comments.
+/// Past the parenthesised (or bracketed) form starting at `i`, skipping strings and
+/// comments.
 fn skip_balanced(bytes: &[u8], mut i: usize) -> Option<usize> {
     let mut depth = 0usize;
     while i < bytes.len() {
@@ -333,9 +312,9 @@ fn skip_balanced(bytes: &[u8], mut i: usize) -> Option<usize> {
                 i = skip_line(bytes, i);
                 continue;
             }
-            b'(' => depth += 1,
-            b')' => {
-                depth -= 1;
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => {
+                depth = depth.checked_sub(1)?;
                 if depth == 0 {
                     return Some(i + 1);
                 }
