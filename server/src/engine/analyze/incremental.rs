@@ -132,9 +132,20 @@ fn update(
     let map = |r: TextRange| log.edits.iter().try_fold(r, |r, e| e.map(r));
     // Where a range of the old text went, edits included.
     let widen = |r: TextRange| log.edits.iter().fold(r, |r, e| e.widen(r));
-    // A read of text elsewhere, moved; None if an edit touched that text.
+    // A read elsewhere, moved; None if an edit touched that text or the syntax there
+    // changed: the reads include the ancestors a constraint climbed, and an edit far
+    // away can re-shape them (an unclosed string in TypeScript turns the next line's
+    // declaration into the previous one's) while tree-sitter reports the nodes below
+    // them unchanged.
     let map_elsewhere = |e: Option<TextRange>| match e {
-        Some(e) => map(e).map(Some),
+        Some(e) => {
+            let moved = map(e)?;
+            let reshaped = log
+                .changed
+                .iter()
+                .any(|c| c.start <= moved.end && moved.start <= c.end);
+            (!reshaped).then_some(Some(moved))
+        }
         None => Some(None),
     };
     let map_reads = |reads: &Reads| -> Option<Reads> {
