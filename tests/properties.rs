@@ -308,8 +308,72 @@ fn shape(tree: &tree_sitter::Tree) -> Vec<NodeShape> {
     }
 }
 
-/// Where two trees first differ, readably; None when they are the same.
+/// A tree without its extras (comments), each node spanning the tokens it covers:
+/// tree-sitter may attach a comment next to a statement to a different parent after
+/// an incremental re-parse than after a fresh one (a trailing `// ...` inside the
+/// declaration it follows, or after it), which changes the parent's byte range but
+/// not the code's structure, and nothing Vigil reads.
+#[derive(Debug, PartialEq)]
+struct CodeShape {
+    nodes: Vec<CodeNode>,
+    tokens: Vec<(String, Range<usize>)>,
+}
+
+/// Depth, kind, field, (missing, error), and the tokens it covers.
+type CodeNode = (usize, String, Option<String>, (bool, bool), Range<usize>);
+
+fn code_shape(tree: &tree_sitter::Tree) -> CodeShape {
+    let mut nodes = Vec::new();
+    let mut tokens: Vec<(String, Range<usize>)> = Vec::new();
+    // Indices into `nodes` of the nodes being walked, outermost first.
+    let mut open: Vec<usize> = Vec::new();
+    let mut cursor = tree.walk();
+    let mut depth = 0;
+    loop {
+        let node = cursor.node();
+        let mut entered = false;
+        if !node.is_extra() {
+            nodes.push((
+                depth,
+                node.kind().to_string(),
+                cursor.field_name().map(str::to_string),
+                (node.is_missing(), node.is_error()),
+                tokens.len()..tokens.len(),
+            ));
+            if cursor.goto_first_child() {
+                open.push(nodes.len() - 1);
+                depth += 1;
+                entered = true;
+            } else {
+                tokens.push((node.kind().to_string(), node.byte_range()));
+                let last = nodes.len() - 1;
+                nodes[last].4.end = tokens.len();
+            }
+        }
+        if entered {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return CodeShape { nodes, tokens };
+            }
+            depth -= 1;
+            if let Some(i) = open.pop() {
+                nodes[i].4.end = tokens.len();
+            }
+        }
+    }
+}
+
+/// Where two trees first differ, readably; None when they are the same (but for
+/// where comments attach, see [`CodeShape`]).
 fn tree_difference(incremental: &Document, fresh: &Document) -> Option<String> {
+    if code_shape(incremental.tree()) == code_shape(fresh.tree()) {
+        return None;
+    }
     let (a, b) = (shape(incremental.tree()), shape(fresh.tree()));
     let at = a.iter().zip(&b).position(|(x, y)| x != y);
     match at {
