@@ -14,11 +14,13 @@ use std::cell::OnceCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::matcher::{Deps, Matcher, Record, nested_deeper_than};
+use super::prefilter::stands_alone;
 use super::{Analysis, Finding, MAX_MATCH_DEPTH, RuleFilter, depth_warning};
 use crate::engine::document::{ChangeLog, Document, TextRange};
 use crate::engine::rule::RuleSet;
-use crate::engine::semantics::{FileFacts, Reads};
+use crate::engine::semantics::{ChangedFacts, FileFacts, Reads};
 use crate::engine::suppress::KeywordHits;
+use crate::engine::walk::ancestors;
 
 /// The last analysis of a document, before suppressions, with its dependencies.
 #[derive(Debug)]
@@ -164,6 +166,9 @@ fn update(
         .iter()
         .map(|r| TextRange::new(r.start.saturating_sub(1), (r.end + 1).min(len)))
         .collect();
+    // Matches rejected for what a name was bound to keep no record: the code around
+    // every use of a name whose binding changed is searched again.
+    ranges.extend(binding_uses(doc, &changed_facts)?);
 
     // Findings the changes cannot affect, moved; the others' roots are searched again.
     let mut kept: Vec<(Finding, Deps)> = Vec::new();
@@ -233,6 +238,40 @@ fn update(
         warnings.push(depth_warning());
     }
     Some(finish(matcher, warnings))
+}
+
+/// The top-level nodes of `doc` (the root's children) in which a name whose binding
+/// changed is written as a word: every match that read such a binding and kept no
+/// record lies inside one (see `Matcher::found_again_by_name`). None when that is so
+/// much of the file that a fresh analysis is as cheap.
+fn binding_uses(doc: &Document, changed: &ChangedFacts) -> Option<Vec<TextRange>> {
+    const MAX_USES: usize = 4096;
+    let text = doc.text().as_bytes();
+    let root = doc.tree().root_node();
+    let mut uses = Vec::new();
+    for name in changed.bindings().filter(|n| !n.is_empty()) {
+        for start in memchr::memmem::find_iter(text, name.as_bytes()) {
+            let end = start + name.len();
+            if !stands_alone(text, start, end) {
+                continue;
+            }
+            if uses.len() == MAX_USES {
+                return None;
+            }
+            // The match's root lies inside the top-level node around the use (or is
+            // the root itself, which every range meets).
+            let top = ancestors(root, root.descendant_for_byte_range(start, end)?)
+                .into_iter()
+                .rev()
+                .nth(1);
+            uses.push(match top {
+                Some(top) => top.byte_range().into(),
+                None => TextRange::new(start, end),
+            });
+        }
+    }
+    let covered: usize = merge(uses.clone()).iter().map(|r| r.end - r.start).sum();
+    (covered <= text.len() / 2).then_some(uses)
 }
 
 /// `finding` with its range and fix edits moved by the edits, or None if one touched

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tree_sitter::{Node, QueryCursor, QueryMatch, StreamingIterator};
 
 use super::constraints::{holds, merge_fixes, offered_fixes};
-use super::prefilter::Scope;
+use super::prefilter::{Scope, stands_alone};
 use super::roots::match_root;
 use super::{Finding, MATCH_LIMIT, MAX_FINDINGS_PER_RULE, MAX_MATCH_DEPTH, RuleFilter};
 use crate::engine::document::{Document, TextRange};
@@ -198,6 +198,12 @@ impl<'d> Matcher<'d> {
     }
 
     fn root_of(&self, m: &QueryMatch<'_, 'd>) -> TextRange {
+        self.known_root(m)
+            // Not known: as if the match spanned the file.
+            .unwrap_or_else(|| TextRange::new(0, self.doc.text().len()))
+    }
+
+    fn known_root(&self, m: &QueryMatch<'_, 'd>) -> Option<TextRange> {
         let tree_root = self.doc.tree().root_node();
         match_root(
             tree_root,
@@ -205,8 +211,31 @@ impl<'d> Matcher<'d> {
             m.captures(),
         )
         .map(|n| n.byte_range().into())
-        // Not known: as if the match spanned the file.
-        .unwrap_or_else(|| TextRange::new(0, self.doc.text().len()))
+    }
+
+    /// Whether a rejected match needs no [`Record`]: it read nothing but bindings,
+    /// each of a name written as a word inside the match. When one of those bindings
+    /// changes, incremental analysis searches again the top-level code around every
+    /// place the name is written (`incremental::binding_uses`), which finds this match: most
+    /// of a large file's rejected matches (calls whose callee resolves elsewhere) are
+    /// then not copied and moved on every keystroke.
+    fn found_again_by_name(&self, m: &QueryMatch<'_, 'd>, reads: &Reads) -> bool {
+        let Some(root) = self.known_root(m) else {
+            return false;
+        };
+        let text = self.doc.text().as_bytes();
+        let inside = &text[root.start..root.end];
+        reads.elsewhere.is_none()
+            && reads.facts.iter().all(|k| match k {
+                FactKey::Binding(name) => {
+                    !name.is_empty()
+                        && memchr::memmem::find_iter(inside, name.as_bytes()).any(|at| {
+                            let start = root.start + at;
+                            stands_alone(text, start, start + name.len())
+                        })
+                }
+                _ => false,
+            })
     }
 
     fn process(&mut self, m: &QueryMatch<'_, 'd>) {
@@ -243,7 +272,7 @@ impl<'d> Matcher<'d> {
         if !rule.constraints.iter().all(|c| holds(c, &captures, &ev)) {
             if self.track {
                 let reads = ev.take_reads();
-                if !reads.is_empty() {
+                if !reads.is_empty() && !self.found_again_by_name(m, &reads) {
                     let root = self.root_of(m);
                     self.records.push(Record {
                         root,

@@ -244,7 +244,7 @@ impl Prefilter {
 /// place out, and only those of every language: `$` is one in JavaScript, but in Go
 /// it is a stray byte that error recovery skips, and `s$http.Server{` still holds
 /// `http.Server`. In doubt a place counts: the scope may only be too wide.
-fn stands_alone(text: &[u8], start: usize, end: usize) -> bool {
+pub(crate) fn stands_alone(text: &[u8], start: usize, end: usize) -> bool {
     const LOOK_BACK: usize = 256;
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     if text.get(end).is_some_and(|&b| word(b)) {

@@ -41,6 +41,14 @@ impl ChangedFacts {
     pub fn any(&self, read: &[FactKey]) -> bool {
         !self.keys.is_empty() && read.iter().any(|k| self.keys.contains(k))
     }
+
+    /// The names whose binding changed.
+    pub fn bindings(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().filter_map(|k| match k {
+            FactKey::Binding(name) => Some(name.as_str()),
+            _ => None,
+        })
+    }
 }
 
 pub(super) fn text<'a>(node: Node, src: &'a str) -> &'a str {
