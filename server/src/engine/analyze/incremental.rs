@@ -309,3 +309,53 @@ pub fn next_rule_set_id() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{
+        Document, Language, RuleFilter, RuleSet, TextRange, analyze, analyze_document,
+    };
+
+    fn ranges(a: &crate::engine::Analysis) -> Vec<(String, TextRange)> {
+        a.findings
+            .iter()
+            .map(|f| (f.rule.id.clone(), f.range))
+            .collect()
+    }
+
+    /// `:'` typed in TypeScript opens a string type that swallows the next line's
+    /// declaration into this one; tree-sitter reports the next line's call unchanged,
+    /// yet the declarator around it (what `inside` read) is another one now.
+    #[test]
+    fn a_reshaped_ancestor_is_read_again() {
+        let code = "import crypto from 'crypto-js';\nconst session = { nonce: 1 };\nconst verificationCode = Math.floor(100000 + Math.random() * 900000);\n";
+        let rules = RuleSet::builtin();
+        let filter = RuleFilter::default();
+        let mut doc = Document::new(Language::TypeScript, code);
+        let before = analyze_document(&mut doc, rules, &filter);
+        assert_eq!(ranges(&before).len(), 1, "{:?}", ranges(&before));
+        let at = code.find("session").unwrap() + "session ".len();
+        doc.edit(TextRange::new(at, at), ":'");
+        doc.reparse();
+        let incremental = analyze_document(&mut doc, rules, &filter);
+        assert_eq!(ranges(&incremental), ranges(&analyze(&doc, rules, &filter)));
+    }
+
+    /// A call rejected because its callee resolved to nothing dangerous keeps no
+    /// record; re-binding the name makes it a finding all the same.
+    #[test]
+    fn a_rebound_name_is_searched_again_where_it_is_used() {
+        let code =
+            "const cp = require('fs');\n\nfunction f(input) {\n  cp.exec('ls ' + input);\n}\n";
+        let rules = RuleSet::builtin();
+        let filter = RuleFilter::default();
+        let mut doc = Document::new(Language::JavaScript, code);
+        assert!(ranges(&analyze_document(&mut doc, rules, &filter)).is_empty());
+        let at = code.find("fs").unwrap();
+        doc.edit(TextRange::new(at, at + 2), "child_process");
+        doc.reparse();
+        let incremental = analyze_document(&mut doc, rules, &filter);
+        assert!(!ranges(&incremental).is_empty());
+        assert_eq!(ranges(&incremental), ranges(&analyze(&doc, rules, &filter)));
+    }
+}
