@@ -196,6 +196,11 @@ fn inserted_text() -> impl Strategy<Value = String> {
         " eslint-disable-line",
         "#nosec",
         "nosemgrep",
+        // Bindings that make or unmake findings far from the edit, and a type
+        // annotation that opens a string across the next line in TypeScript.
+        "import * as cp from 'child_process';\n",
+        "const crypto = require('crypto');\n",
+        ":'",
     ])
     .prop_map(str::to_string);
     let random = "[a-z0-9 _.,;:(){}<>=+*/\"'`$\\\\\n\r\t😀中é🦀-]{1,12}";
