@@ -65,6 +65,23 @@ impl TextRange {
     pub fn contains_range(&self, other: &TextRange) -> bool {
         self.start <= other.start && other.end <= self.end
     }
+    /// Whether the two overlap or border each other.
+    pub fn touches(&self, other: &TextRange) -> bool {
+        self.start <= other.end && other.start <= self.end
+    }
+}
+
+/// `ranges` sorted, with overlapping and adjacent ones joined.
+pub fn merge_ranges(mut ranges: Vec<TextRange>) -> Vec<TextRange> {
+    ranges.sort_by_key(|r| (r.start, r.end));
+    let mut out: Vec<TextRange> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
 }
 
 impl From<std::ops::Range<usize>> for TextRange {
@@ -145,6 +162,18 @@ pub struct ChangeLog {
 const MAX_TRACKED_EDITS: usize = 256;
 
 impl ChangeLog {
+    /// Where a range of the text before the edits lies after them; None if an edit
+    /// touched it.
+    pub fn map(&self, range: TextRange) -> Option<TextRange> {
+        self.edits.iter().try_fold(range, |r, e| e.map(r))
+    }
+
+    /// Where a range of the text before the edits went, the edits that met it
+    /// included.
+    pub fn widen(&self, range: TextRange) -> TextRange {
+        self.edits.iter().fold(range, |r, e| e.widen(r))
+    }
+
     fn record(&mut self, edit: ByteEdit) {
         if self.lost {
             return;

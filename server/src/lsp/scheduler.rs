@@ -155,7 +155,7 @@ pub fn schedule(state: &Arc<State>, uri: Uri, generation: u64) {
             let content = analysed
                 .map(|analysed| std::mem::replace(&mut doc.content, Content::Parsed(analysed)));
             (
-                content.map(Content::into_slow_parts),
+                content.and_then(Content::into_slow_parts),
                 doc.results.send_replace(Some(outcome)),
             )
         };

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::matcher::{Deps, Matcher, Record, nested_deeper_than};
 use super::prefilter::stands_alone;
 use super::{Analysis, Finding, MAX_MATCH_DEPTH, RuleFilter, depth_warning};
-use crate::engine::document::{ChangeLog, Document, TextRange};
+use crate::engine::document::{ChangeLog, Document, TextRange, merge_ranges};
 use crate::engine::rule::RuleSet;
 use crate::engine::semantics::{ChangedFacts, FileFacts, Reads};
 use crate::engine::suppress::KeywordHits;
@@ -130,10 +130,8 @@ fn update(
     let new_facts = facts.get()?;
     let changed_facts = new_facts.changed_since(&cache.facts);
     let len = doc.text().len();
-    // A range of the old text in the new one; None if an edit touched it.
-    let map = |r: TextRange| log.edits.iter().try_fold(r, |r, e| e.map(r));
-    // Where a range of the old text went, edits included.
-    let widen = |r: TextRange| log.edits.iter().fold(r, |r, e| e.widen(r));
+    let map = |r: TextRange| log.map(r);
+    let widen = |r: TextRange| log.widen(r);
     // A read elsewhere, moved; None if an edit touched that text or the syntax there
     // changed: the reads include the ancestors a constraint climbed, and an edit far
     // away can re-shape them (an unclosed string in TypeScript turns the next line's
@@ -142,10 +140,7 @@ fn update(
     let map_elsewhere = |e: Option<TextRange>| match e {
         Some(e) => {
             let moved = map(e)?;
-            let reshaped = log
-                .changed
-                .iter()
-                .any(|c| c.start <= moved.end && moved.start <= c.end);
+            let reshaped = log.changed.iter().any(|c| c.touches(&moved));
             (!reshaped).then_some(Some(moved))
         }
         None => Some(None),
@@ -220,7 +215,7 @@ fn update(
             break;
         }
     }
-    let ranges = merge(ranges);
+    let ranges = merge_ranges(ranges);
     records.retain(|rec| !ranges.iter().any(|&r| intersects(rec.root, r)));
 
     let mut matcher = Matcher::new(doc, rules, filter, facts, true)?;
@@ -270,7 +265,8 @@ fn binding_uses(doc: &Document, changed: &ChangedFacts) -> Option<Vec<TextRange>
             });
         }
     }
-    let covered: usize = merge(uses.clone()).iter().map(|r| r.end - r.start).sum();
+    let uses = merge_ranges(uses);
+    let covered: usize = uses.iter().map(TextRange::len).sum();
     (covered <= text.len() / 2).then_some(uses)
 }
 
@@ -288,19 +284,6 @@ fn moved_finding(
         }
     }
     Some(moved)
-}
-
-/// Sorted, with overlapping and adjacent ranges joined.
-fn merge(mut ranges: Vec<TextRange>) -> Vec<TextRange> {
-    ranges.sort_by_key(|r| (r.start, r.end));
-    let mut out: Vec<TextRange> = Vec::with_capacity(ranges.len());
-    for r in ranges {
-        match out.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => out.push(r),
-        }
-    }
-    out
 }
 
 /// A process-unique id for each rule set, so a cache made with other rules is not

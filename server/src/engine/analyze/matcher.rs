@@ -198,9 +198,12 @@ impl<'d> Matcher<'d> {
     }
 
     fn root_of(&self, m: &QueryMatch<'_, 'd>) -> TextRange {
-        self.known_root(m)
-            // Not known: as if the match spanned the file.
-            .unwrap_or_else(|| TextRange::new(0, self.doc.text().len()))
+        self.known_root(m).unwrap_or_else(|| self.whole_file())
+    }
+
+    /// The root of a match whose root is not known: as if it spanned the file.
+    fn whole_file(&self) -> TextRange {
+        TextRange::new(0, self.doc.text().len())
     }
 
     fn known_root(&self, m: &QueryMatch<'_, 'd>) -> Option<TextRange> {
@@ -219,10 +222,7 @@ impl<'d> Matcher<'d> {
     /// place the name is written (`incremental::binding_uses`), which finds this match: most
     /// of a large file's rejected matches (calls whose callee resolves elsewhere) are
     /// then not copied and moved on every keystroke.
-    fn found_again_by_name(&self, m: &QueryMatch<'_, 'd>, reads: &Reads) -> bool {
-        let Some(root) = self.known_root(m) else {
-            return false;
-        };
+    fn found_again_by_name(&self, root: TextRange, reads: &Reads) -> bool {
         let text = self.doc.text().as_bytes();
         let inside = &text[root.start..root.end];
         reads.elsewhere.is_none()
@@ -272,10 +272,12 @@ impl<'d> Matcher<'d> {
         if !rule.constraints.iter().all(|c| holds(c, &captures, &ev)) {
             if self.track {
                 let reads = ev.take_reads();
-                if !reads.is_empty() && !self.found_again_by_name(m, &reads) {
-                    let root = self.root_of(m);
+                let root = (!reads.is_empty()).then(|| self.known_root(m));
+                if let Some(root) = root
+                    && !root.is_some_and(|r| self.found_again_by_name(r, &reads))
+                {
                     self.records.push(Record {
-                        root,
+                        root: root.unwrap_or_else(|| self.whole_file()),
                         facts: reads.facts.into(),
                         elsewhere: reads.elsewhere,
                     });

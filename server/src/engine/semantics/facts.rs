@@ -156,11 +156,6 @@ fn changed_names<V: PartialEq>(
     }
 }
 
-/// Whether `a` and `b` overlap or touch.
-fn touches(a: TextRange, b: TextRange) -> bool {
-    a.start <= b.end && b.start <= a.end
-}
-
 impl FileFacts {
     pub fn compute(doc: &Document) -> FileFacts {
         let mut sources = Vec::new();
@@ -175,7 +170,7 @@ impl FileFacts {
             return FileFacts::compute(doc);
         }
         let changed = &log.changed;
-        let map = |r: TextRange| log.edits.iter().try_fold(r, |r, e| e.map(r));
+        let map = |r: TextRange| log.map(r);
         let root: TextRange = doc.tree().root_node().byte_range().into();
         let mut sources: Vec<Source> = old
             .sources
@@ -183,7 +178,7 @@ impl FileFacts {
             .filter_map(|s| {
                 if s.top {
                     let node = map(s.node)?;
-                    if changed.iter().any(|&c| touches(node, c)) {
+                    if changed.iter().any(|c| c.touches(&node)) {
                         return None;
                     }
                     return Some(Source {
@@ -194,7 +189,7 @@ impl FileFacts {
                     });
                 }
                 let parent = map(s.parent)?;
-                if changed.iter().any(|&c| touches(parent, c)) {
+                if changed.iter().any(|c| c.touches(&parent)) {
                     return None;
                 }
                 Some(Source {
@@ -305,7 +300,7 @@ impl FileFacts {
 /// Appends the facts of every node of `doc`, in document order.
 fn collect(doc: &Document, out: &mut Vec<Source>) {
     let root = doc.tree().root_node();
-    collect_within(doc, root, root.byte_range().into(), None, out);
+    collect_within(doc, root, root.byte_range().into(), 1, None, out);
 }
 
 /// Appends the facts of the nodes an edit can have changed (see [`FileFacts::update`]):
@@ -345,8 +340,8 @@ fn collect_changed(doc: &Document, changed: &[TextRange], out: &mut Vec<Source>)
             if child.start_byte() > c.end {
                 break;
             }
-            if touches(child.byte_range().into(), c) && done.insert(child.id()) {
-                collect_within(doc, child, root_range, Some(changed), out);
+            if c.touches(&child.byte_range().into()) && done.insert(child.id()) {
+                collect_within(doc, child, root_range, 0, Some(changed), out);
             }
             if !cursor.goto_next_sibling() {
                 break;
@@ -355,22 +350,17 @@ fn collect_changed(doc: &Document, changed: &[TextRange], out: &mut Vec<Source>)
     }
 }
 
-/// Appends the facts of `top` (the root or a child of it, whose parent spans `parent`)
-/// and of the nodes below it: all of them, or (with `within`) those whose parent
-/// touches one of the ranges.
+/// Appends the facts of `top` (whose parent spans `parent`; the root's children are
+/// `top_level` below it) and of the nodes below it: all of them, or (with `within`)
+/// those whose parent touches one of the ranges.
 fn collect_within(
     doc: &Document,
     top: Node,
     parent: TextRange,
+    top_level: u32,
     within: Option<&[TextRange]>,
     out: &mut Vec<Source>,
 ) {
-    // The depth below `top` of the root's children.
-    let top_level = if top.id() == doc.tree().root_node().id() {
-        1
-    } else {
-        0
-    };
     // The ranges of the current node's ancestors, by depth below `top`.
     let mut ancestors: Vec<TextRange> = Vec::new();
     preorder_from(top, |node, depth| {
@@ -388,7 +378,7 @@ fn collect_within(
                 facts: facts.into(),
             });
         }
-        into_if(within.is_none_or(|ranges| ranges.iter().any(|&c| touches(range, c))))
+        into_if(within.is_none_or(|ranges| ranges.iter().any(|c| c.touches(&range))))
     });
 }
 

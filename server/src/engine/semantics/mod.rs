@@ -589,14 +589,14 @@ impl<'a> Evaluator<'a> {
                     && bound.is_some()
                 {
                     // The declarations looked at lie in the enclosing top-level one.
-                    let root = self.doc.tree().root_node();
+                    let above = ancestors(self.doc.tree().root_node(), node);
                     if self.track {
-                        match top_level_range(root, node) {
+                        match top_level_range(node, &above) {
                             Some(range) => self.depends_on(range),
                             None => self.depends_on_file(),
                         }
                     }
-                    if go_declared_locally(root, node, name, src) {
+                    if go_declared_locally(node, &above, name, src) {
                         return Some(name.to_string());
                     }
                 }
@@ -650,9 +650,9 @@ impl<'a> Evaluator<'a> {
 }
 
 /// The range of the ancestor of `node` (or `node`) that is a child of the root; None
-/// for code nested deeper than is worth walking up from.
-fn top_level_range(root: Node, node: Node) -> Option<TextRange> {
-    let above = ancestors(root, node);
+/// for code nested deeper than is worth walking up from. `above`: `node`'s ancestors
+/// ([`ancestors`]).
+fn top_level_range(node: Node, above: &[Node]) -> Option<TextRange> {
     if above.len() > 1024 {
         return None;
     }
@@ -667,11 +667,12 @@ fn top_level_range(root: Node, node: Node) -> Option<TextRange> {
 /// Whether the Go identifier `node` (spelled `name`) refers to a declaration inside
 /// its function: a receiver, parameter or named result, an earlier `:=`, `var` or
 /// `const` in an enclosing block, or a name declared by an enclosing `for`, `if` or
-/// `switch` header. Such a local hides a file-level import of the same name.
-pub fn go_declared_locally(root: Node, node: Node, name: &str, src: &str) -> bool {
+/// `switch` header. Such a local hides a file-level import of the same name. `above`:
+/// `node`'s ancestors ([`ancestors`]).
+pub fn go_declared_locally(node: Node, above: &[Node], name: &str, src: &str) -> bool {
     let mut child = node;
     // Bounded: pathological nesting is not worth walking.
-    for parent in ancestors(root, node).into_iter().take(512) {
+    for &parent in above.iter().take(512) {
         match parent.kind() {
             "function_declaration" | "method_declaration" | "func_literal" => {
                 for field in ["receiver", "parameters", "result"] {

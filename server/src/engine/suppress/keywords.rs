@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use aho_corasick::AhoCorasick;
 
 use super::marker;
-use crate::engine::document::{ChangeLog, TextRange};
+use crate::engine::document::{ChangeLog, TextRange, merge_ranges};
 
 /// Words that can start a marker; a file containing none of them has no marker, and
 /// its tree is not searched.
@@ -45,30 +45,22 @@ impl KeywordHits {
         if log.lost {
             return KeywordHits::find(text);
         }
-        let map = |r: TextRange| log.edits.iter().try_fold(r, |r, e| e.map(r));
-        let mut hits: Vec<TextRange> = old.0.iter().filter_map(|&r| map(r)).collect();
+        let mut hits: Vec<TextRange> = old.0.iter().filter_map(|&r| log.map(r)).collect();
         // A keyword that overlaps a changed range lies within this reach of it.
         let reach = KEYWORDS.iter().map(|k| k.len()).max().unwrap_or(0);
         let bytes = text.as_bytes();
-        let mut windows: Vec<TextRange> = log
-            .changed
-            .iter()
-            .map(|r| {
-                let end = (r.end + reach).min(bytes.len());
-                TextRange::new(r.start.saturating_sub(reach).min(end), end)
-            })
-            .collect();
         // Overlapping windows are searched as one: a keyword can straddle the point
         // where one ends and the next begins.
-        windows.sort_by_key(|w| w.start);
-        let mut merged: Vec<TextRange> = Vec::with_capacity(windows.len());
+        let windows = merge_ranges(
+            log.changed
+                .iter()
+                .map(|r| {
+                    let end = (r.end + reach).min(bytes.len());
+                    TextRange::new(r.start.saturating_sub(reach).min(end), end)
+                })
+                .collect(),
+        );
         for w in windows {
-            match merged.last_mut() {
-                Some(last) if w.start <= last.end => last.end = last.end.max(w.end),
-                _ => merged.push(w),
-            }
-        }
-        for w in merged {
             hits.extend(search(&bytes[w.start..w.end], w.start));
         }
         hits.sort_by_key(|r| (r.start, r.end));

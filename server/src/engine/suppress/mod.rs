@@ -13,6 +13,8 @@ pub mod keywords;
 pub mod marker;
 pub mod meta;
 
+use std::collections::{HashMap, HashSet};
+
 use super::analyze::{Analysis, Finding, RuleFilter};
 use super::document::{Document, TextRange};
 use super::rule::{Rule, RuleSet};
@@ -20,7 +22,6 @@ use super::suggest::did_you_mean;
 pub use keywords::KeywordHits;
 use marker::{Marker, MarkerTool, Parsed};
 pub use meta::{META_PREFIX, MetaCheck, is_meta};
-use std::collections::{HashMap, HashSet};
 
 /// At most this many marker comments per file are read; a file with more (generated
 /// or hostile) gets a warning, and the rest suppress nothing.
