@@ -4,11 +4,12 @@
 //!
 //! A fact comes from one syntax node (an import, a declarator, a `require` call); the
 //! file's facts are those of its nodes folded in document order, as later
-//! declarations win. Nodes are kept with their facts and their parent's range (a
-//! declarator's facts depend on its declaration's `const`), so after an edit only the
-//! nodes whose parent the edit touched are read again; of the root's children (the
-//! root says nothing about them), only those the edit touched, found by byte offset,
-//! not by walking the thousands of statements of a large file.
+//! declarations win. A node's facts come from its own subtree, and for a declarator
+//! also from its parent (the declaration's `const`), so after an edit only the nodes
+//! the edit touched, and the declarators of a declaration it touched, are read again.
+//! They are found by byte offset at every level, never by walking the siblings of a
+//! touched node: a large file has thousands of statements in one list (at top level,
+//! or in the function body a bundle wraps its modules in).
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
@@ -23,7 +24,7 @@ use super::{
 };
 use crate::engine::document::{ChangeLog, Document, TextRange};
 use crate::engine::language::Language;
-use crate::engine::walk::{into_if, preorder_from};
+use crate::engine::walk::{Step, preorder_from};
 
 /// Facts about one file, computed once per analysis.
 #[derive(Debug, Default, Clone)]
@@ -48,9 +49,9 @@ pub struct FileFacts {
 #[derive(Debug, Clone)]
 struct Source {
     node: TextRange,
-    parent: TextRange,
-    /// A child of the root: read again only if an edit touched the node itself.
-    top: bool,
+    /// The parent's range, for a node whose facts depend on its parent
+    /// ([`reads_parent`]): read again if an edit touched either.
+    parent: Option<TextRange>,
     facts: Arc<[Fact]>,
 }
 
@@ -170,32 +171,19 @@ impl FileFacts {
             return FileFacts::compute(doc);
         }
         let changed = &log.changed;
-        let map = |r: TextRange| log.map(r);
-        let root: TextRange = doc.tree().root_node().byte_range().into();
+        let touched = |r: &TextRange| changed.iter().any(|c| c.touches(r));
         let mut sources: Vec<Source> = old
             .sources
             .iter()
             .filter_map(|s| {
-                if s.top {
-                    let node = map(s.node)?;
-                    if changed.iter().any(|c| c.touches(&node)) {
-                        return None;
-                    }
-                    return Some(Source {
-                        node,
-                        parent: root,
-                        top: true,
-                        facts: s.facts.clone(),
-                    });
-                }
-                let parent = map(s.parent)?;
-                if changed.iter().any(|c| c.touches(&parent)) {
-                    return None;
-                }
+                let node = log.map(s.node).filter(|n| !touched(n))?;
+                let parent = match s.parent {
+                    Some(p) => Some(log.map(p).filter(|p| !touched(p))?),
+                    None => None,
+                };
                 Some(Source {
-                    node: map(s.node)?,
+                    node,
                     parent,
-                    top: false,
                     facts: s.facts.clone(),
                 })
             })
@@ -299,93 +287,115 @@ impl FileFacts {
 
 /// Appends the facts of every node of `doc`, in document order.
 fn collect(doc: &Document, out: &mut Vec<Source>) {
-    let root = doc.tree().root_node();
-    collect_within(doc, root, root.byte_range().into(), 1, None, out);
-}
-
-/// Appends the facts of the nodes an edit can have changed (see [`FileFacts::update`]):
-/// the root, the root's children that touch a range of `changed`, and below them
-/// every node whose parent touches one.
-fn collect_changed(doc: &Document, changed: &[TextRange], out: &mut Vec<Source>) {
-    let root = doc.tree().root_node();
-    let root_range: TextRange = root.byte_range().into();
-    let root_facts = visit(doc, root);
-    if !root_facts.is_empty() {
-        out.push(Source {
-            node: root_range,
-            parent: root_range,
-            top: false,
-            facts: root_facts.into(),
-        });
-    }
-    let mut done: HashSet<usize> = HashSet::new();
-    let mut cursor = root.walk();
-    for &c in changed {
-        cursor.reset(root);
-        // The first child ending at or after the range's start: a lookup by offset
-        // through tree-sitter's balanced lists, not a walk over the children before.
-        // The lookup finds nothing when that byte lies in a hidden token (Go's
-        // newline terminators): then every child is looked at, from the first.
-        let found = match c.start {
-            0 => cursor.goto_first_child(),
-            start => {
-                cursor.goto_first_child_for_byte(start - 1).is_some() || cursor.goto_first_child()
-            }
-        };
-        if !found {
-            continue;
-        }
-        loop {
-            let child = cursor.node();
-            if child.start_byte() > c.end {
-                break;
-            }
-            if c.touches(&child.byte_range().into()) && done.insert(child.id()) {
-                collect_within(doc, child, root_range, 0, Some(changed), out);
-            }
-            if !cursor.goto_next_sibling() {
-                break;
-            }
-        }
-    }
-}
-
-/// Appends the facts of `top` (whose parent spans `parent`; the root's children are
-/// `top_level` below it) and of the nodes below it: all of them, or (with `within`)
-/// those whose parent touches one of the ranges.
-fn collect_within(
-    doc: &Document,
-    top: Node,
-    parent: TextRange,
-    top_level: u32,
-    within: Option<&[TextRange]>,
-    out: &mut Vec<Source>,
-) {
-    // The ranges of the current node's ancestors, by depth below `top`.
-    let mut ancestors: Vec<TextRange> = Vec::new();
-    preorder_from(top, |node, depth| {
-        let range: TextRange = node.byte_range().into();
+    // The current node's ancestors, by depth.
+    let mut ancestors: Vec<Node> = Vec::new();
+    preorder_from(doc.tree().root_node(), |node, depth| {
         ancestors.truncate(depth as usize);
-        // The root stands for its own parent.
-        let node_parent = ancestors.last().copied().unwrap_or(parent);
-        ancestors.push(range);
-        let facts = visit(doc, node);
-        if !facts.is_empty() {
-            out.push(Source {
-                node: range,
-                parent: node_parent,
-                top: depth == top_level,
-                facts: facts.into(),
-            });
-        }
-        into_if(within.is_none_or(|ranges| ranges.iter().any(|c| c.touches(&range))))
+        push_source(doc, node, ancestors.last().copied(), out);
+        ancestors.push(node);
+        Step::Into
     });
 }
 
-fn visit(doc: &Document, node: Node) -> Vec<Fact> {
+/// Appends the facts of the nodes an edit can have changed (see [`FileFacts::update`]):
+/// every node that touches a range of `changed` (the root always does), and the
+/// declarators of a declaration that does. Children are looked up by offset.
+fn collect_changed(doc: &Document, changed: &[TextRange], out: &mut Vec<Source>) {
+    let root = doc.tree().root_node();
+    let mut done: HashSet<usize> = HashSet::new();
+    let mut stack: Vec<(Node, Option<Node>)> = vec![(root, None)];
+    while let Some((node, parent)) = stack.pop() {
+        push_source(doc, node, parent, out);
+        let mut cursor = node.walk();
+        if declares_children(doc.language(), node.kind()) {
+            // Few children, and each declarator depends on this node.
+            if cursor.goto_first_child() {
+                loop {
+                    let child = cursor.node();
+                    if touches_any(child, changed) {
+                        stack.push((child, Some(node)));
+                    } else if reads_parent(doc.language(), child.kind()) {
+                        push_source(doc, child, Some(node), out);
+                    }
+                    if !cursor.goto_next_sibling() {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        for c in changed
+            .iter()
+            .filter(|c| c.touches(&node.byte_range().into()))
+        {
+            cursor.reset(node);
+            // The first child ending at or after the range's start: a lookup by offset
+            // through tree-sitter's balanced lists, not a walk over the children before.
+            // It finds nothing when that byte lies in a hidden token (Go's newline
+            // terminators): then every child is looked at, from the first.
+            let found = match c.start {
+                0 => cursor.goto_first_child(),
+                start => {
+                    cursor.goto_first_child_for_byte(start - 1).is_some()
+                        || cursor.goto_first_child()
+                }
+            };
+            if !found {
+                continue;
+            }
+            loop {
+                let child = cursor.node();
+                if child.start_byte() > c.end {
+                    break;
+                }
+                if c.touches(&child.byte_range().into()) && done.insert(child.id()) {
+                    stack.push((child, Some(node)));
+                }
+                if !cursor.goto_next_sibling() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn touches_any(node: Node, ranges: &[TextRange]) -> bool {
+    let range: TextRange = node.byte_range().into();
+    ranges.iter().any(|c| c.touches(&range))
+}
+
+/// Appends the facts of `node`, if it has any.
+fn push_source(doc: &Document, node: Node, parent: Option<Node>, out: &mut Vec<Source>) {
+    let facts = visit(doc, node, parent);
+    if facts.is_empty() {
+        return;
+    }
+    let parent = parent
+        .filter(|_| reads_parent(doc.language(), node.kind()))
+        .map(|p| p.byte_range().into());
+    out.push(Source {
+        node: node.byte_range().into(),
+        parent,
+        facts: facts.into(),
+    });
+}
+
+/// Whether the facts of a node of `kind` depend on its parent: a JavaScript
+/// declarator is a constant only in a `const` declaration.
+fn reads_parent(language: Language, kind: &str) -> bool {
+    language != Language::Go && kind == "variable_declarator"
+}
+
+/// Whether `kind` is the parent of nodes that [`reads_parent`].
+fn declares_children(language: Language, kind: &str) -> bool {
+    language != Language::Go && matches!(kind, "lexical_declaration" | "variable_declaration")
+}
+
+/// The facts `node` contributes; `parent` is its parent (None for the root).
+fn visit(doc: &Document, node: Node, parent: Option<Node>) -> Vec<Fact> {
     match doc.language() {
         Language::Go => visit_go(node, doc.text()),
-        _ => visit_js(node, doc.text()),
+        _ => visit_js(node, parent, doc.text()),
     }
 }
 
@@ -436,7 +446,7 @@ fn visit_go(node: Node, src: &str) -> Vec<Fact> {
     out
 }
 
-fn visit_js(node: Node, src: &str) -> Vec<Fact> {
+fn visit_js(node: Node, parent: Option<Node>, src: &str) -> Vec<Fact> {
     let mut out = Vec::new();
     match node.kind() {
         "import_statement" => {
@@ -531,8 +541,8 @@ fn visit_js(node: Node, src: &str) -> Vec<Fact> {
                 }
                 return out;
             }
-            let is_const = node
-                .parent()
+            // (See `reads_parent`.)
+            let is_const = parent
                 .filter(|p| p.kind() == "lexical_declaration")
                 .and_then(|p| p.child_by_field_name("kind"))
                 .is_some_and(|k| text(k, src) == "const");
@@ -620,5 +630,22 @@ mod tests {
         let js = "const cp = require('child_process');\n\nconst run = cp.exec;\nrun(x);\n";
         check_every_offset(Language::JavaScript, js, " ");
         check_every_offset(Language::JavaScript, js, ";");
+    }
+
+    /// A declarator's facts depend on its declaration (`const` or not): changing only
+    /// the keyword updates them, among the siblings of a function body too.
+    #[test]
+    fn a_declarators_facts_follow_its_declaration() {
+        let js = "function f() {\n  g();\n  let a = 'x', b = require('child_process').exec;\n  h();\n}\n";
+        check_every_offset(Language::JavaScript, js, " ");
+        let mut doc = Document::new(Language::JavaScript, js);
+        analyze_document(&mut doc, RuleSet::builtin(), &RuleFilter::default());
+        let at = js.find("let").unwrap();
+        doc.edit(TextRange::new(at, at + 3), "const");
+        doc.reparse();
+        analyze_document(&mut doc, RuleSet::builtin(), &RuleFilter::default());
+        let updated = cached_facts(&doc).expect("kept");
+        assert!(updated.consts.contains_key("a"), "{updated:#?}");
+        assert!(updated.same_as(&FileFacts::compute(&doc)), "{updated:#?}");
     }
 }
