@@ -238,8 +238,9 @@ impl Prefilter {
 /// Whether `text[start..end]` can be a token of its own, not part of a longer
 /// identifier. An identifier never has an identifier character right after it (the
 /// lexer would have taken it in), nor before it unless what precedes starts with a
-/// digit: `0Function` is the number `0` then the identifier `Function` to the parser,
-/// which recovers from the error. Bytes outside ASCII may be Unicode spaces
+/// digit or a backslash comes before it: `0Function` is the number `0` then the
+/// identifier `Function` to the parser, which recovers from the error, and `\aBuffer`
+/// an escape sequence then `Buffer`. Bytes outside ASCII may be Unicode spaces
 /// (JavaScript allows U+00A0 between tokens), so only ASCII word characters rule a
 /// place out, and only those of every language: `$` is one in JavaScript, but in Go
 /// it is a stray byte that error recovery skips, and `s$http.Server{` still holds
@@ -255,8 +256,10 @@ pub(crate) fn stands_alone(text: &[u8], start: usize, end: usize) -> bool {
     while run_start > floor && word(text[run_start - 1]) {
         run_start -= 1;
     }
-    let run_is_identifier =
-        run_start < start && (run_start > floor || floor == 0) && !text[run_start].is_ascii_digit();
+    let run_is_identifier = run_start < start
+        && (run_start > floor || floor == 0)
+        && !text[run_start].is_ascii_digit()
+        && (run_start == 0 || text[run_start - 1] != b'\\');
     !run_is_identifier
 }
 
@@ -896,6 +899,14 @@ mod tests {
     }
 
     #[test]
+    fn an_escape_before_a_name_does_not_hide_it() {
+        // Error recovery reads `\a` as an escape sequence, then `Buffer`. Found by
+        // tests/properties.rs.
+        let text = "Buff\\aBuffer(x)uffer');\n";
+        scope_finds_all_of(Language::JavaScript, text, "js/new-buffer");
+    }
+
+    #[test]
     fn a_name_inside_an_identifier_is_out_of_scope() {
         assert!(!stands_alone(b"xFunction(", 1, 9));
         assert!(!stands_alone(b"Functions(", 0, 8));
@@ -903,5 +914,6 @@ mod tests {
         assert!(stands_alone(b"0x1Function(", 3, 11));
         assert!(stands_alone(b"a.Function(", 2, 10));
         assert!(stands_alone(b"s$http.", 2, 6));
+        assert!(stands_alone(b"\\aBuffer(", 2, 8));
     }
 }
