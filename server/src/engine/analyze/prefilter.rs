@@ -237,14 +237,17 @@ impl Prefilter {
 
 /// Whether `text[start..end]` can be a token of its own, not part of a longer
 /// identifier. An identifier never has an identifier character right after it (the
-/// lexer would have taken it in), nor before it unless what precedes starts with a
-/// digit or a backslash comes before it: `0Function` is the number `0` then the
-/// identifier `Function` to the parser, which recovers from the error, and `\aBuffer`
-/// an escape sequence then `Buffer`. Bytes outside ASCII may be Unicode spaces
-/// (JavaScript allows U+00A0 between tokens), so only ASCII word characters rule a
-/// place out, and only those of every language: `$` is one in JavaScript, but in Go
-/// it is a stray byte that error recovery skips, and `s$http.Server{` still holds
-/// `http.Server`. In doubt a place counts: the scope may only be too wide.
+/// lexer would have taken it in). Before it, a run of identifier characters joins it
+/// only where the lexer starts a token at the run: after whitespace or punctuation
+/// that never belongs to a token with letters, and not at a digit. Elsewhere a token
+/// begun before may end inside the run: `0Function` is the number `0` then the
+/// identifier `Function` to the parser, which recovers from the error; `\aBuffer` an
+/// escape sequence then `Buffer`; Go's `'ghttp.Server` a broken rune literal then
+/// `http`; `/x/gFunction` a regex with flag `g`. Bytes outside ASCII may be Unicode
+/// spaces (JavaScript allows U+00A0 between tokens), so only ASCII word characters
+/// rule a place out, and only those of every language: `$` is one in JavaScript, but
+/// in Go it is a stray byte that error recovery skips, and `s$http.Server{` still
+/// holds `http.Server`. In doubt a place counts: the scope may only be too wide.
 pub(crate) fn stands_alone(text: &[u8], start: usize, end: usize) -> bool {
     const LOOK_BACK: usize = 256;
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
@@ -256,10 +259,16 @@ pub(crate) fn stands_alone(text: &[u8], start: usize, end: usize) -> bool {
     while run_start > floor && word(text[run_start - 1]) {
         run_start -= 1;
     }
+    let starts_a_token = |at: usize| {
+        at == 0 || {
+            let before = text[at - 1];
+            before.is_ascii_whitespace() || b"()[]{},;.=+-*<>!&|:?%^~".contains(&before)
+        }
+    };
     let run_is_identifier = run_start < start
         && (run_start > floor || floor == 0)
         && !text[run_start].is_ascii_digit()
-        && (run_start == 0 || text[run_start - 1] != b'\\');
+        && starts_a_token(run_start);
     !run_is_identifier
 }
 
@@ -915,5 +924,17 @@ mod tests {
         assert!(stands_alone(b"a.Function(", 2, 10));
         assert!(stands_alone(b"s$http.", 2, 6));
         assert!(stands_alone(b"\\aBuffer(", 2, 8));
+        assert!(stands_alone(b"('ghttp.", 3, 7));
+        assert!(stands_alone(b"/x/gFunction(", 4, 12));
+        assert!(!stands_alone(b" xFunction(", 2, 10));
+        assert!(!stands_alone(b"a.xFunction(", 3, 11));
+    }
+
+    #[test]
+    fn a_broken_rune_before_a_name_does_not_hide_it() {
+        // `'g` is a rune literal cut short: the parser still reads `http.Server{`.
+        // Found by tests/properties.rs.
+        let text = "package main\n\nimport \"net/http\"\n\nfunc main() {\n\tsrv := &\nspawn('ghttp.Server{\n\t\tAddr: \":8080\",\n\t}\n\t_ = srv\n}\n";
+        scope_finds_all_of(Language::Go, text, "go/http-server-no-read-header-timeout");
     }
 }
