@@ -163,7 +163,8 @@ fn file_matches(sub: &SubQuery, ev: &Evaluator) -> bool {
 }
 
 /// Whether some ancestor of `node` is the outermost node of a match of `q`. The
-/// answer depends on every ancestor looked at: the evaluation notes the outermost.
+/// answer depends on which ancestors there are and on the content of each one a
+/// pattern can start at: the evaluation notes both.
 fn ancestor_matches(sub: &SubQuery, node: Node, ev: &Evaluator) -> bool {
     let Some(q) = sub.get(&ev.doc.language()) else {
         return false;
@@ -171,23 +172,35 @@ fn ancestor_matches(sub: &SubQuery, node: Node, ev: &Evaluator) -> bool {
     let mut cursor = QueryCursor::new();
     cursor.set_match_limit(MATCH_LIMIT);
     let root = ev.doc.tree().root_node();
-    // Bounded: deep nesting cannot make this quadratic.
-    for a in ancestors(root, node).into_iter().take(256) {
-        ev.depends_on(a.byte_range().into());
+    let above = ancestors(root, node);
+    // Bounded: deep nesting cannot make this quadratic. Beyond the bound the answer
+    // depends on how deep the node is: on the file.
+    if above.len() > MAX_ANCESTORS {
+        ev.depends_on_file();
+    } else {
+        ev.depends_on_ancestors(node, &above);
+    }
+    for a in above.into_iter().take(MAX_ANCESTORS) {
         // A pattern rooted at another kind cannot match here: the root's thousands of
-        // children are not walked for nothing.
-        let found = sub.may_start_at(&ev.doc.language(), a.kind())
-            && ev.query_matches_at((Check::At, sub.memo_key()), a, || {
-                cursor.set_max_start_depth(Some(0));
-                let mut it = cursor.matches(q, a, ev.doc.text().as_bytes());
-                it.next().is_some()
-            });
+        // children are not walked for nothing, and the content is not read.
+        if !sub.may_start_at(&ev.doc.language(), a.kind()) {
+            continue;
+        }
+        ev.depends_on(a.byte_range().into());
+        let found = ev.query_matches_at((Check::At, sub.memo_key()), a, || {
+            cursor.set_max_start_depth(Some(0));
+            let mut it = cursor.matches(q, a, ev.doc.text().as_bytes());
+            it.next().is_some()
+        });
         if found {
             return true;
         }
     }
     false
 }
+
+/// How many ancestors `inside` and `not-inside` look at.
+const MAX_ANCESTORS: usize = 256;
 
 #[cfg(test)]
 mod tests {

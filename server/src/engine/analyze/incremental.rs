@@ -2,8 +2,11 @@
 //!
 //! A document keeps its last analysis ([`AnalysisCache`]) with, for every finding, the
 //! root nodes of the matches that make it and what their evaluation read elsewhere
-//! (facts by name, other parts of the text), and the rejected matches that read
-//! something elsewhere ([`Record`]). After edits, the query runs again only over the
+//! (facts by name, other parts of the text, the chain of ancestors an `inside`
+//! check climbed), and the rejected matches that read something elsewhere
+//! ([`Record`]). An ancestor chain is compared with the new tree's (a cheap walk down
+//! to the node), not invalidated by any edit within its outermost ancestor, the root,
+//! which every edit is. After edits, the query runs again only over the
 //! changed text and over the roots of matches whose reads changed; every other
 //! finding is kept, moved by the edits. The result equals a fresh analysis
 //! (tests/properties.rs checks this on random edits); whenever that cannot be
@@ -18,7 +21,7 @@ use super::prefilter::stands_alone;
 use super::{Analysis, Finding, MAX_MATCH_DEPTH, RuleFilter, depth_warning};
 use crate::engine::document::{ChangeLog, Document, TextRange, merge_ranges};
 use crate::engine::rule::RuleSet;
-use crate::engine::semantics::{ChangedFacts, FileFacts, Reads};
+use crate::engine::semantics::{AncestorRead, ChangedFacts, FileFacts, Reads};
 use crate::engine::suppress::KeywordHits;
 use crate::engine::walk::ancestors;
 
@@ -145,6 +148,9 @@ fn update(
         }
         None => Some(None),
     };
+    let map_ancestors = |reads: &[AncestorRead]| -> Option<Vec<AncestorRead>> {
+        reads.iter().map(|r| same_ancestors(doc, log, r)).collect()
+    };
     let map_reads = |reads: &Reads| -> Option<Reads> {
         if changed_facts.any(&reads.facts) {
             return None;
@@ -152,6 +158,7 @@ fn update(
         Some(Reads {
             facts: reads.facts.clone(),
             elsewhere: map_elsewhere(reads.elsewhere)?,
+            ancestors: map_ancestors(&reads.ancestors)?,
         })
     };
     // Changed text, a byte wider on each side so that nodes ending or starting at
@@ -186,15 +193,20 @@ fn update(
     }
     let mut records: Vec<Record> = Vec::with_capacity(cache.records.len());
     for record in &cache.records {
-        match (map(record.root), map_elsewhere(record.elsewhere)) {
+        let moved = match (map(record.root), map_elsewhere(record.elsewhere)) {
             (Some(root), Some(elsewhere)) if !changed_facts.any(&record.facts) => {
-                records.push(Record {
+                map_ancestors(&record.ancestors).map(|ancestors| Record {
                     root,
                     facts: record.facts.clone(),
                     elsewhere,
+                    ancestors,
                 })
             }
-            _ => ranges.push(widen(record.root)),
+            _ => None,
+        };
+        match moved {
+            Some(record) => records.push(record),
+            None => ranges.push(widen(record.root)),
         }
     }
     // A finding whose root is searched again is found again (or not) by that search,
@@ -270,6 +282,31 @@ fn binding_uses(doc: &Document, changed: &ChangedFacts) -> Option<Vec<TextRange>
     (covered <= text.len() / 2).then_some(uses)
 }
 
+/// `read` in the edited document, if the node it is about is still there, enclosed by
+/// the same kinds of nodes at the same places (an ancestor around an edit grows with
+/// it); None if anything differs.
+fn same_ancestors(doc: &Document, log: &ChangeLog, read: &AncestorRead) -> Option<AncestorRead> {
+    let range = log.map(read.node)?;
+    let root = doc.tree().root_node();
+    let deepest = root.descendant_for_byte_range(range.start, range.end)?;
+    let mut above = ancestors(root, deepest);
+    // The node is the deepest one over its range, or an ancestor of it that spans
+    // the same range.
+    let mut node = deepest;
+    while node.kind_id() != read.kind {
+        if above.is_empty() || TextRange::from(above[0].byte_range()) != range {
+            return None;
+        }
+        node = above.remove(0);
+    }
+    let same = TextRange::from(node.byte_range()) == range
+        && above.len() == read.chain.len()
+        && above.iter().zip(&read.chain).all(|(a, &(kind, old))| {
+            a.kind_id() == kind && TextRange::from(a.byte_range()) == log.widen(old)
+        });
+    same.then(|| AncestorRead::of(node, &above))
+}
+
 /// `finding` with its range and fix edits moved by the edits, or None if one touched
 /// them.
 fn moved_finding(
@@ -295,6 +332,7 @@ pub fn next_rule_set_id() -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use super::same_ancestors;
     use crate::engine::{
         Document, Language, RuleFilter, RuleSet, TextRange, analyze, analyze_document,
     };
@@ -340,5 +378,44 @@ mod tests {
         let incremental = analyze_document(&mut doc, rules, &filter);
         assert!(!ranges(&incremental).is_empty());
         assert_eq!(ranges(&incremental), ranges(&analyze(&doc, rules, &filter)));
+    }
+
+    /// Deleting a `;` makes the next line's array a subscript of this line's
+    /// declaration: a rejected `Math.random()` there is now inside a secret's
+    /// declarator, though nothing inside the call changed.
+    #[test]
+    fn a_new_ancestor_is_seen() {
+        let code = "const token = g;\n[Math.random()].forEach(f);\n";
+        let rules = RuleSet::builtin();
+        let filter = RuleFilter::default();
+        let mut doc = Document::new(Language::JavaScript, code);
+        assert!(ranges(&analyze_document(&mut doc, rules, &filter)).is_empty());
+        let at = code.find(';').unwrap();
+        doc.edit(TextRange::new(at, at + 1), "");
+        doc.reparse();
+        let incremental = analyze_document(&mut doc, rules, &filter);
+        assert_eq!(ranges(&incremental).len(), 1, "{:?}", ranges(&incremental));
+        assert_eq!(ranges(&incremental), ranges(&analyze(&doc, rules, &filter)));
+    }
+
+    /// A match rejected after climbing to the file's root is not searched again for
+    /// an edit in another function: its ancestors are the same.
+    #[test]
+    fn an_edit_elsewhere_keeps_a_rejected_match() {
+        let code = "function a() {\n  const id = Math.random();\n}\nfunction b() {\n  g();\n}\n";
+        let rules = RuleSet::builtin();
+        let filter = RuleFilter::default();
+        let mut doc = Document::new(Language::JavaScript, code);
+        analyze_document(&mut doc, rules, &filter);
+        let at = code.find("g()").unwrap();
+        doc.edit(TextRange::new(at, at), "h();");
+        doc.reparse();
+        let (cache, log) = doc.analysis_cache();
+        let records = &cache.expect("kept").records;
+        assert_eq!(records.len(), 1, "{records:?}");
+        let read = &records[0].ancestors[0];
+        let moved = same_ancestors(&doc, log, read).expect("same ancestors");
+        assert_eq!(moved.chain.len(), read.chain.len());
+        assert_eq!(moved.node, read.node);
     }
 }

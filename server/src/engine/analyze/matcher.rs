@@ -15,7 +15,7 @@ use super::{Finding, MATCH_LIMIT, MAX_FINDINGS_PER_RULE, MAX_MATCH_DEPTH, RuleFi
 use crate::engine::document::{Document, TextRange};
 use crate::engine::fix::{self, template::Template};
 use crate::engine::rule::{CompiledLanguage, RuleSet};
-use crate::engine::semantics::{Evaluator, FactKey, FileFacts, QueryMemo, Reads};
+use crate::engine::semantics::{AncestorRead, Evaluator, FactKey, FileFacts, QueryMemo, Reads};
 
 /// What a finding depends on: the root nodes of the matches that make it, and what
 /// their evaluation read elsewhere.
@@ -36,6 +36,8 @@ pub struct Record {
     pub facts: Arc<[FactKey]>,
     /// Text outside the match it read (see [`Reads::elsewhere`]).
     pub elsewhere: Option<TextRange>,
+    /// The ancestors it climbed (see [`Reads::ancestors`]).
+    pub ancestors: Vec<AncestorRead>,
 }
 
 pub struct Matcher<'d> {
@@ -226,6 +228,7 @@ impl<'d> Matcher<'d> {
         let text = self.doc.text().as_bytes();
         let inside = &text[root.start..root.end];
         reads.elsewhere.is_none()
+            && reads.ancestors.is_empty()
             && reads.facts.iter().all(|k| match k {
                 FactKey::Binding(name) => {
                     !name.is_empty()
@@ -280,6 +283,7 @@ impl<'d> Matcher<'d> {
                         root: root.unwrap_or_else(|| self.whole_file()),
                         facts: reads.facts.into(),
                         elsewhere: reads.elsewhere,
+                        ancestors: reads.ancestors,
                     });
                 }
             }

@@ -197,16 +197,45 @@ pub enum Check {
 }
 
 /// What an evaluation depended on besides the nodes it was given: facts looked up by
-/// name, and text elsewhere in the file (a range covering all of it).
+/// name, text elsewhere in the file (a range covering all of it), and which nodes
+/// enclose a node (the chain `inside` climbed).
 #[derive(Debug, Default, Clone)]
 pub struct Reads {
     pub facts: Vec<FactKey>,
     pub elsewhere: Option<TextRange>,
+    pub ancestors: Vec<AncestorRead>,
+}
+
+/// The ancestors of a node, as an `inside` or `not-inside` check climbed them: the
+/// answer depends on their kinds (whether a pattern can start there) as much as on
+/// the content of those it checked, which is read `elsewhere`. Kept as a chain, not
+/// as the outermost ancestor's range: that is the whole file, which every edit
+/// touches, and re-checking every such match per keystroke cost a large file
+/// milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AncestorRead {
+    pub node: TextRange,
+    pub kind: u16,
+    /// Each ancestor's kind and range, the parent first.
+    pub chain: Vec<(u16, TextRange)>,
+}
+
+impl AncestorRead {
+    pub fn of(node: Node, ancestors: &[Node]) -> AncestorRead {
+        AncestorRead {
+            node: node.byte_range().into(),
+            kind: node.kind_id(),
+            chain: ancestors
+                .iter()
+                .map(|a| (a.kind_id(), a.byte_range().into()))
+                .collect(),
+        }
+    }
 }
 
 impl Reads {
     pub fn is_empty(&self) -> bool {
-        self.facts.is_empty() && self.elsewhere.is_none()
+        self.facts.is_empty() && self.elsewhere.is_none() && self.ancestors.is_empty()
     }
     pub fn merge(&mut self, other: Reads) {
         for k in other.facts {
@@ -216,6 +245,11 @@ impl Reads {
         }
         if let Some(r) = other.elsewhere {
             self.depends_on(r);
+        }
+        for a in other.ancestors {
+            if !self.ancestors.contains(&a) {
+                self.ancestors.push(a);
+            }
         }
     }
     fn depends_on(&mut self, r: TextRange) {
@@ -310,6 +344,18 @@ impl<'a> Evaluator<'a> {
     pub fn depends_on(&self, range: TextRange) {
         if self.track {
             self.reads.borrow_mut().depends_on(range);
+        }
+    }
+
+    /// Notes that the evaluation depended on which nodes enclose `node`
+    /// (`ancestors`: all of them, the parent first).
+    pub fn depends_on_ancestors(&self, node: Node, ancestors: &[Node]) {
+        if self.track {
+            let read = AncestorRead::of(node, ancestors);
+            let mut reads = self.reads.borrow_mut();
+            if !reads.ancestors.contains(&read) {
+                reads.ancestors.push(read);
+            }
         }
     }
 
