@@ -24,7 +24,7 @@ use super::{
 };
 use crate::engine::document::{ChangeLog, Document, TextRange};
 use crate::engine::language::Language;
-use crate::engine::walk::{Step, preorder_from};
+use crate::engine::walk::{Step, ancestors, preorder_from};
 
 /// Facts about one file, computed once per analysis.
 #[derive(Debug, Default, Clone)]
@@ -172,13 +172,21 @@ impl FileFacts {
         }
         let changed = &log.changed;
         let touched = |r: &TextRange| changed.iter().any(|c| c.touches(r));
+        // Nodes an edit did not touch whose facts depend on a parent it did touch.
+        let mut orphans: Vec<TextRange> = Vec::new();
         let mut sources: Vec<Source> = old
             .sources
             .iter()
             .filter_map(|s| {
                 let node = log.map(s.node).filter(|n| !touched(n))?;
                 let parent = match s.parent {
-                    Some(p) => Some(log.map(p).filter(|p| !touched(p))?),
+                    Some(p) => match log.map(p).filter(|p| !touched(p)) {
+                        Some(p) => Some(p),
+                        None => {
+                            orphans.push(node);
+                            return None;
+                        }
+                    },
                     None => None,
                 };
                 Some(Source {
@@ -190,6 +198,13 @@ impl FileFacts {
             .collect();
         let kept = sources.len();
         collect_changed(doc, changed, &mut sources);
+        // The walk above reads the declarators of a declaration it touched; an orphan
+        // can have another parent now (an ERROR node, in broken code): read again
+        // wherever it is.
+        let walked: HashSet<TextRange> = sources[kept..].iter().map(|s| s.node).collect();
+        for node in orphans.into_iter().filter(|n| !walked.contains(n)) {
+            collect_at(doc, node, &mut sources);
+        }
         // A node read again replaces what it contributed before.
         let fresh: HashSet<TextRange> = sources[kept..].iter().map(|s| s.node).collect();
         let mut i = 0;
@@ -356,6 +371,24 @@ fn collect_changed(doc: &Document, changed: &[TextRange], out: &mut Vec<Source>)
                 }
             }
         }
+    }
+}
+
+/// Appends the facts of the node over `range` that [`reads_parent`], if there is one.
+fn collect_at(doc: &Document, range: TextRange, out: &mut Vec<Source>) {
+    let root = doc.tree().root_node();
+    let Some(deepest) = root.descendant_for_byte_range(range.start, range.end) else {
+        return;
+    };
+    // The deepest node over the range, then its ancestors: each one's parent follows it.
+    let mut chain = vec![deepest];
+    chain.extend(ancestors(root, deepest));
+    let found = chain.windows(2).find(|pair| {
+        TextRange::from(pair[0].byte_range()) == range
+            && reads_parent(doc.language(), pair[0].kind())
+    });
+    if let Some(pair) = found {
+        push_source(doc, pair[0], Some(pair[1]), out);
     }
 }
 
@@ -647,5 +680,30 @@ mod tests {
         let updated = cached_facts(&doc).expect("kept");
         assert!(updated.consts.contains_key("a"), "{updated:#?}");
         assert!(updated.same_as(&FileFacts::compute(&doc)), "{updated:#?}");
+    }
+
+    /// A declarator whose declaration breaks around it (its parent is an ERROR node
+    /// now) is read again, though no edit touched it. Found by tests/properties.rs;
+    /// fails without the re-read of such orphans.
+    #[test]
+    fn a_declarator_in_a_broken_declaration_is_read_again() {
+        let js = "var exec = require('child_process'), y = 2;\nexec(x);\n";
+        let mut doc = Document::new(Language::JavaScript, js);
+        analyze_document(&mut doc, RuleSet::builtin(), &RuleFilter::default());
+        let steps: [&[(usize, usize, &str)]; 2] =
+            [&[(40, 43, ")"), (48, 50, "(")], &[(44, 46, ")"), (42, 46, "*/")]];
+        for edits in steps {
+            for &(start, end, text) in edits {
+                doc.edit(TextRange::new(start, end), text);
+            }
+            doc.reparse();
+            analyze_document(&mut doc, RuleSet::builtin(), &RuleFilter::default());
+            let updated = cached_facts(&doc).expect("kept");
+            assert!(
+                updated.same_as(&FileFacts::compute(&doc)),
+                "{:?}: {updated:#?}",
+                doc.text()
+            );
+        }
     }
 }
