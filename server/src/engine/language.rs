@@ -94,6 +94,11 @@ impl Language {
         }
     }
 
+    /// Whether the grammar parses JSX.
+    pub fn has_jsx(self) -> bool {
+        matches!(self, Language::JavaScript | Language::Tsx)
+    }
+
     pub fn family(self) -> RuleLanguage {
         match self {
             Language::JavaScript => RuleLanguage::JavaScript,

@@ -69,10 +69,76 @@ pub fn ancestors<'t>(root: Node<'t>, node: Node<'t>) -> Vec<Node<'t>> {
     path
 }
 
+/// The smallest node spanning `start..end` (as `Node::descendant_for_byte_range`
+/// finds it), then its ancestors up to `root`: one cursor walk down, looking children
+/// up by offset, where that lookup and [`ancestors`] would take two walks.
+pub fn path_to<'t>(root: Node<'t>, start: usize, end: usize) -> Vec<Node<'t>> {
+    let mut path = vec![root];
+    descend(root, start, end, |child| path.push(child));
+    path.reverse();
+    path
+}
+
+/// The smallest node spanning `start..end`, as `Node::descendant_for_byte_range` finds
+/// it, with a cursor: children are looked up by offset through tree-sitter's balanced
+/// lists instead of one by one.
+pub fn node_at(root: Node<'_>, start: usize, end: usize) -> Node<'_> {
+    let mut node = root;
+    descend(root, start, end, |child| node = child);
+    node
+}
+
+/// Calls `enter` with each node on the way down from `root` to the smallest node
+/// spanning `start..end`.
+fn descend<'t>(root: Node<'t>, start: usize, end: usize, mut enter: impl FnMut(Node<'t>)) {
+    let mut cursor = root.walk();
+    // The first child ending after `start` (and at or after `end`) is the one to
+    // enter, if it starts at or before `start`.
+    while cursor.goto_first_child_for_byte(start).is_some() {
+        let child = cursor.node();
+        if child.end_byte() < end || child.start_byte() > start {
+            break;
+        }
+        enter(child);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::engine::{Document, Language};
+
+    /// At every offset, and over every one-byte range, of JavaScript and of Go with
+    /// its hidden newline tokens, `path_to` finds what a lookup and `ancestors` find.
+    #[test]
+    fn path_to_is_the_lookup_and_its_ancestors() {
+        let js = "function f(a) {\n  // c\n  if (a) { return g(a, [1, {b: 2}]); }\n}\nconst x = `t${y}`;\n";
+        let go = "package p\n\nimport \"os\"\n\nfunc f() {\n\tx := os.Args\n\t_ = x // c\n}\n";
+        let jsx = "const e = <div a={1}>{/* c */}x </div>;\nlet broken = (;\n";
+        for (language, src) in [
+            (Language::JavaScript, js),
+            (Language::Go, go),
+            (Language::JavaScript, jsx),
+        ] {
+            let doc = Document::new(language, src);
+            let root = doc.tree().root_node();
+            for start in 0..src.len() {
+                for end in [start, start + 1] {
+                    let expected = root.descendant_for_byte_range(start, end).map(|leaf| {
+                        let mut path = vec![leaf];
+                        path.extend(ancestors(root, leaf));
+                        path
+                    });
+                    assert_eq!(
+                        Some(path_to(root, start, end)),
+                        expected,
+                        "{start}..{end} of {src:?}"
+                    );
+                    assert_eq!(Some(node_at(root, start, end)), expected.map(|p| p[0]));
+                }
+            }
+        }
+    }
 
     #[test]
     fn ancestors_are_the_parent_chain() {

@@ -23,7 +23,7 @@ use crate::engine::document::{ChangeLog, Document, TextRange, merge_ranges};
 use crate::engine::rule::RuleSet;
 use crate::engine::semantics::{AncestorRead, ChangedFacts, FileFacts, Reads};
 use crate::engine::suppress::KeywordHits;
-use crate::engine::walk::ancestors;
+use crate::engine::walk::path_to;
 
 /// The last analysis of a document, before suppressions, with its dependencies.
 #[derive(Debug)]
@@ -267,10 +267,7 @@ fn binding_uses(doc: &Document, changed: &ChangedFacts) -> Option<Vec<TextRange>
             }
             // The match's root lies inside the top-level node around the use (or is
             // the root itself, which every range meets).
-            let top = ancestors(root, root.descendant_for_byte_range(start, end)?)
-                .into_iter()
-                .rev()
-                .nth(1);
+            let top = path_to(root, start, end).into_iter().rev().nth(1);
             uses.push(match top {
                 Some(top) => top.byte_range().into(),
                 None => TextRange::new(start, end),
@@ -287,24 +284,17 @@ fn binding_uses(doc: &Document, changed: &ChangedFacts) -> Option<Vec<TextRange>
 /// it); None if anything differs.
 fn same_ancestors(doc: &Document, log: &ChangeLog, read: &AncestorRead) -> Option<AncestorRead> {
     let range = log.map(read.node)?;
-    let root = doc.tree().root_node();
-    let deepest = root.descendant_for_byte_range(range.start, range.end)?;
-    let mut above = ancestors(root, deepest);
+    let path = path_to(doc.tree().root_node(), range.start, range.end);
     // The node is the deepest one over its range, or an ancestor of it that spans
     // the same range.
-    let mut node = deepest;
-    while node.kind_id() != read.kind {
-        if above.is_empty() || TextRange::from(above[0].byte_range()) != range {
-            return None;
-        }
-        node = above.remove(0);
-    }
+    let at = path.iter().position(|n| n.kind_id() == read.kind)?;
+    let (node, above) = (path[at], &path[at + 1..]);
     let same = TextRange::from(node.byte_range()) == range
         && above.len() == read.chain.len()
         && above.iter().zip(&read.chain).all(|(a, &(kind, old))| {
             a.kind_id() == kind && TextRange::from(a.byte_range()) == log.widen(old)
         });
-    same.then(|| AncestorRead::of(node, &above))
+    same.then(|| AncestorRead::of(node, above))
 }
 
 /// `finding` with its range and fix edits moved by the edits, or None if one touched

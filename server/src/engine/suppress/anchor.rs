@@ -19,7 +19,7 @@
 use tree_sitter::Node;
 
 use crate::engine::document::{Document, TextRange};
-use crate::engine::walk::ancestors;
+use crate::engine::walk::path_to;
 
 use super::marker::Placement;
 
@@ -77,7 +77,21 @@ fn is_comment_like(node: Node) -> bool {
 /// The range of the code `comment` applies to, if any.
 pub fn target(doc: &Document, comment: Node, placement: Placement) -> Option<TextRange> {
     let text = doc.text();
-    let outer = match comment.parent() {
+    // A JSX expression starts with `{`: only then is the parent looked up (a walk
+    // down from the root).
+    let in_braces =
+        doc.language().has_jsx() && text[..comment.start_byte()].trim_end().ends_with('{');
+    let parent = || {
+        let path = path_to(
+            doc.tree().root_node(),
+            comment.start_byte(),
+            comment.end_byte(),
+        );
+        path.iter()
+            .position(|n| *n == comment)
+            .and_then(|i| path.get(i + 1).copied())
+    };
+    let outer = match in_braces.then(parent).flatten() {
         Some(p) if p.kind() == "jsx_expression" && is_comment_like(p) => p,
         _ => comment,
     };
@@ -102,8 +116,7 @@ fn after(doc: &Document, mut offset: usize) -> Option<TextRange> {
         if at >= text.len() {
             return None;
         }
-        let leaf = root.descendant_for_byte_range(at, at)?;
-        let path = ancestry(root, leaf);
+        let path = path_to(root, at, at);
         // Skip up to the outermost comment wrapper starting here (`{/* */}`).
         let mut from = 0;
         while path
@@ -131,19 +144,11 @@ fn before(doc: &Document, offset: usize) -> Option<TextRange> {
     if end == 0 {
         return None;
     }
-    let root = doc.tree().root_node();
-    let leaf = root.descendant_for_byte_range(end - 1, end)?;
-    if leaf.end_byte() != end {
+    let path = path_to(doc.tree().root_node(), end - 1, end);
+    if path[0].end_byte() != end {
         return None;
     }
-    climb(&ancestry(root, leaf), |n| n.end_byte() == end)
-}
-
-/// `node`, then its ancestors up to `root` (see [`ancestors`]).
-fn ancestry<'t>(root: Node<'t>, node: Node<'t>) -> Vec<Node<'t>> {
-    let mut path = vec![node];
-    path.extend(ancestors(root, node));
-    path
+    climb(&path, |n| n.end_byte() == end)
 }
 
 /// From `path[0]` up through its ancestors (`path[1..]`, the root last) that still
