@@ -87,8 +87,8 @@ fn analyze_with(doc: &Document, rules: &RuleSet, filter: &RuleFilter, prefilter:
         analysis.warnings.extend(matcher.warnings());
         analysis.findings = matcher.into_sorted().0;
     }
-    let keywords = suppress::KeywordHits::find(doc.text());
-    suppress::apply(doc, &keywords, rules, filter, &mut analysis);
+    let mut keywords = suppress::KeywordHits::find(doc.text());
+    suppress::apply(doc, &mut keywords, rules, filter, &mut analysis);
     analysis
 }
 
@@ -97,13 +97,13 @@ fn analyze_with(doc: &Document, rules: &RuleSet, filter: &RuleFilter, prefilter:
 /// ([`incremental`]). Same result as [`analyze`].
 pub fn analyze_document(doc: &mut Document, rules: &RuleSet, filter: &RuleFilter) -> Analysis {
     let (cache, log) = doc.analysis_cache();
-    let keywords = match cache {
+    let mut keywords = match cache {
         Some(cache) => suppress::KeywordHits::update(&cache.keywords, doc.text(), log),
         None => suppress::KeywordHits::find(doc.text()),
     };
     let (mut analysis, mut cache) =
         incremental::analyze_tracked(doc, rules, filter, cache.map(|c| (c.as_ref(), log)));
-    suppress::apply(doc, &keywords, rules, filter, &mut analysis);
+    suppress::apply(doc, &mut keywords, rules, filter, &mut analysis);
     cache.keywords = keywords;
     doc.set_analysis_cache(Some(Arc::new(cache)));
     analysis

@@ -19,6 +19,7 @@ use super::analyze::{Analysis, Finding, RuleFilter};
 use super::document::{Document, TextRange};
 use super::rule::{Rule, RuleSet};
 use super::suggest::did_you_mean;
+use super::walk::node_at;
 pub use keywords::KeywordHits;
 use marker::{Marker, MarkerTool, Parsed};
 pub use meta::{META_PREFIX, MetaCheck, is_meta};
@@ -48,7 +49,8 @@ pub struct SuppressedFinding {
 /// One marker with what it applies to.
 struct Placed {
     marker: Marker,
-    /// The code it applies to; None: nothing (e.g. after an opening bracket).
+    /// The code it applies to; None: nothing (e.g. after an opening bracket), or not
+    /// looked for (it covers no rule).
     target: Option<TextRange>,
     /// Indices into the rule set of the rules it suppresses, with the index of the
     /// id that named each (None for a bare foreign marker).
@@ -60,7 +62,7 @@ struct Placed {
 /// `keywords` are the marker keywords in the document's text.
 pub fn apply(
     doc: &Document,
-    keywords: &KeywordHits,
+    keywords: &mut KeywordHits,
     rules: &RuleSet,
     filter: &RuleFilter,
     analysis: &mut Analysis,
@@ -84,14 +86,15 @@ pub fn apply(
             });
         }
     };
-    let found = comments(doc, keywords);
+    // Only comments are markers, never text in strings or templates.
+    let found = keywords.comments(doc.tree());
     if found.len() > MAX_MARKERS {
         analysis.warnings.push(format!(
             "more than {MAX_MARKERS} suppression comments; only the first {MAX_MARKERS} were read"
         ));
     }
     for comment in found.into_iter().take(MAX_MARKERS) {
-        let parsed = marker::parse(&text[comment.byte_range()], comment.start_byte());
+        let parsed = marker::parse(&text[comment.start..comment.end], comment.start);
         let marker = match parsed {
             Parsed::NotAMarker => continue,
             Parsed::Malformed { range, reason } => {
@@ -120,8 +123,20 @@ pub fn apply(
                 ),
             );
         }
+        // Findings are matched only against the rules a marker covers: another
+        // tool's marker for its own rules needs no target (finding it walks the tree).
+        let target = if covered.is_empty() {
+            None
+        } else {
+            let root = doc.tree().root_node();
+            anchor::target(
+                doc,
+                node_at(root, comment.start, comment.end),
+                marker.placement,
+            )
+        };
         placed.push(Placed {
-            target: anchor::target(doc, comment, marker.placement),
+            target,
             marker,
             rules: covered,
         });
@@ -200,25 +215,6 @@ pub fn apply(
     analysis.findings.sort_by(|a, b| {
         (a.range.start, a.range.end, &a.rule.id).cmp(&(b.range.start, b.range.end, &b.rule.id))
     });
-}
-
-/// The comment nodes that contain a marker keyword, in document order, each once.
-/// Found by looking up each keyword occurrence in the tree: text inside strings or
-/// templates is not a comment and is never a marker.
-fn comments<'d>(doc: &'d Document, keywords: &KeywordHits) -> Vec<tree_sitter::Node<'d>> {
-    let root = doc.tree().root_node();
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for found in keywords.ranges() {
-        let Some(node) = root.descendant_for_byte_range(found.start, found.end) else {
-            continue;
-        };
-        if node.kind() == "comment" && seen.insert(node.start_byte()) {
-            out.push(node);
-        }
-    }
-    out.sort_by_key(|n| n.start_byte());
-    out
 }
 
 /// The rules a `vigil-ignore[...]` marker names, reporting ids that name no rule
