@@ -690,8 +690,10 @@ mod tests {
         let js = "var exec = require('child_process'), y = 2;\nexec(x);\n";
         let mut doc = Document::new(Language::JavaScript, js);
         analyze_document(&mut doc, RuleSet::builtin(), &RuleFilter::default());
-        let steps: [&[(usize, usize, &str)]; 2] =
-            [&[(40, 43, ")"), (48, 50, "(")], &[(44, 46, ")"), (42, 46, "*/")]];
+        let steps: [&[(usize, usize, &str)]; 2] = [
+            &[(40, 43, ")"), (48, 50, "(")],
+            &[(44, 46, ")"), (42, 46, "*/")],
+        ];
         for edits in steps {
             for &(start, end, text) in edits {
                 doc.edit(TextRange::new(start, end), text);
