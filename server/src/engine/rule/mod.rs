@@ -151,6 +151,8 @@ pub(crate) struct Constraint {
     pub min_length: Option<usize>,
     pub file_imports: Option<Vec<String>>,
     pub file_not_imports: Option<Vec<String>>,
+    pub file_package_matches: Option<Regex>,
+    pub file_package_not_matches: Option<Regex>,
     pub file_has: Option<SubQuery>,
     pub file_not_has: Option<SubQuery>,
     pub binding: Option<String>,

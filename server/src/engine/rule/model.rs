@@ -174,6 +174,11 @@ pub struct ConstraintSpec {
     /// The file imports (Go) or requires/imports (JS) one of these modules.
     pub file_imports: Option<Vec<String>>,
     pub file_not_imports: Option<Vec<String>>,
+    /// The file's package (Go's `package` clause) matches / does not match this
+    /// regex: a file fact, read once, where a pattern rooted at the file would walk
+    /// its top level after every edit in the editor.
+    pub file_package_matches: Option<String>,
+    pub file_package_not_matches: Option<String>,
     /// Some node of the file matches / no node matches this query. For conditions on
     /// the file as a whole: a rule's pattern rooted at the file itself would be
     /// matched again over the whole file after every edit in the editor.

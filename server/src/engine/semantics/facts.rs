@@ -34,6 +34,8 @@ pub struct FileFacts {
     pub bindings: HashMap<String, String>,
     /// Every imported or required module (normalised: no `node:` prefix).
     pub modules: Vec<String>,
+    /// The names of the file's `package` clauses (Go), in document order.
+    pub packages: Vec<String>,
     /// Local constants whose initializer is an expression: name -> initializer range.
     pub(super) consts: HashMap<String, (usize, usize)>,
     /// A hash of each constant's initializer text, so two versions of a file can be
@@ -62,6 +64,8 @@ enum Fact {
     Module(String),
     /// A `require`: the module, unless seen before.
     ModuleIfNew(String),
+    /// A Go `package` clause: the package's name.
+    Package(String),
     Const {
         name: String,
         /// The initializer, relative to the start of the source node.
@@ -235,6 +239,7 @@ impl FileFacts {
                 self.bindings.insert(name.clone(), target.clone());
             }
             Fact::Module(m) => self.modules.push(m.clone()),
+            Fact::Package(p) => self.packages.push(p.clone()),
             Fact::ModuleIfNew(m) => {
                 if !self.modules.contains(m) {
                     self.modules.push(m.clone());
@@ -282,6 +287,9 @@ impl FileFacts {
         if modules != old_modules {
             keys.insert(FactKey::Modules);
         }
+        if self.packages != old.packages {
+            keys.insert(FactKey::Package);
+        }
         ChangedFacts { keys }
     }
 
@@ -289,6 +297,7 @@ impl FileFacts {
     pub fn same_as(&self, other: &FileFacts) -> bool {
         self.bindings == other.bindings
             && self.modules == other.modules
+            && self.packages == other.packages
             && self.consts == other.consts
             && self.const_hashes == other.const_hashes
     }
@@ -445,6 +454,15 @@ fn constant(node: Node, name: String, value: Node, src: &str) -> Fact {
 fn visit_go(node: Node, src: &str) -> Vec<Fact> {
     let mut out = Vec::new();
     match node.kind() {
+        "package_clause" => {
+            let mut c = node.walk();
+            let name = node
+                .named_children(&mut c)
+                .find(|n| n.kind() == "package_identifier");
+            if let Some(name) = name {
+                out.push(Fact::Package(text(name, src).to_string()));
+            }
+        }
         "import_spec" => {
             let Some(path_node) = node.child_by_field_name("path") else {
                 return out;

@@ -29,6 +29,8 @@ pub enum FactKey {
     Const(String),
     /// Any question about the imported modules.
     Modules,
+    /// Any question about the file's package.
+    Package,
 }
 
 /// The facts that differ between two versions of a file.
@@ -331,6 +333,12 @@ impl<'a> Evaluator<'a> {
     pub fn imports_module(&self, module: &str) -> bool {
         self.read(|| FactKey::Modules);
         self.facts.imports_module(module)
+    }
+
+    /// The names in the file's `package` clauses (Go; one in a well-formed file).
+    pub fn packages(&self) -> &'a [String] {
+        self.read(|| FactKey::Package);
+        &self.facts.packages
     }
 
     /// The facts, for code that consults them wholesale (import fixes); the evaluation
