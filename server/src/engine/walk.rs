@@ -3,6 +3,8 @@
 
 use tree_sitter::{Node, Tree};
 
+use crate::engine::document::TextRange;
+
 /// Where a walk goes after visiting a node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -86,6 +88,33 @@ pub fn node_at(root: Node<'_>, start: usize, end: usize) -> Node<'_> {
     let mut node = root;
     descend(root, start, end, |child| node = child);
     node
+}
+
+/// The children of `node` that touch `range` (overlap or border it), found by offset:
+/// a lookup through tree-sitter's balanced lists to the first child ending at or
+/// after the range's start, then siblings until one starts after its end, so a
+/// keystroke among thousands of sibling statements does not visit them all. The
+/// lookup finds nothing when that byte lies in a hidden token (Go's newline
+/// terminators): then the children are looked at from the first.
+pub fn children_touching<'t>(node: Node<'t>, range: TextRange) -> impl Iterator<Item = Node<'t>> {
+    let mut cursor = node.walk();
+    let mut more = match range.start {
+        0 => cursor.goto_first_child(),
+        start => cursor.goto_first_child_for_byte(start - 1).is_some() || cursor.goto_first_child(),
+    };
+    std::iter::from_fn(move || {
+        while more {
+            let child = cursor.node();
+            if child.start_byte() > range.end {
+                return None;
+            }
+            more = cursor.goto_next_sibling();
+            if range.touches(&child.byte_range().into()) {
+                return Some(child);
+            }
+        }
+        None
+    })
 }
 
 /// Calls `enter` with each node on the way down from `root` to the smallest node

@@ -175,20 +175,22 @@ fn update(
     // Findings the changes cannot affect, moved; the others' roots are searched again.
     let mut kept: Vec<(Finding, Deps)> = Vec::new();
     for (finding, deps) in cache.findings.iter().zip(&cache.deps) {
-        let roots: Vec<Option<TextRange>> = deps.roots.iter().map(|&r| map(r)).collect();
-        let moved = moved_finding(finding, &map);
-        let reads = map_reads(&deps.reads);
-        match (
-            roots.iter().copied().collect::<Option<Vec<_>>>(),
-            moved,
-            reads,
-        ) {
-            (Some(roots), Some(finding), Some(reads)) => {
-                kept.push((finding, Deps { roots, reads }))
-            }
+        // Its reads (an ancestor chain is a walk down the tree) only if it moved.
+        let moved = || {
+            let roots = deps
+                .roots
+                .iter()
+                .map(|&r| map(r))
+                .collect::<Option<Vec<_>>>()?;
+            let finding = moved_finding(finding, &map)?;
+            let reads = map_reads(&deps.reads)?;
+            Some((finding, Deps { roots, reads }))
+        };
+        match moved() {
+            Some(kept_finding) => kept.push(kept_finding),
             // Searched again where its matches were, edits included (a root found
             // from a capture can be larger than the node tree-sitter starts from).
-            _ => ranges.extend(deps.roots.iter().map(|&r| widen(r))),
+            None => ranges.extend(deps.roots.iter().map(|&r| widen(r))),
         }
     }
     let mut records: Vec<Record> = Vec::with_capacity(cache.records.len());
@@ -334,22 +336,34 @@ mod tests {
             .collect()
     }
 
+    /// Analyses `code`, replaces `range` with `text` and analyses it again,
+    /// incrementally: the findings before, after, and of a fresh analysis.
+    fn before_after_fresh(
+        language: Language,
+        code: &str,
+        range: TextRange,
+        text: &str,
+    ) -> [Vec<(String, TextRange)>; 3] {
+        let (rules, filter) = (RuleSet::builtin(), RuleFilter::default());
+        let mut doc = Document::new(language, code);
+        let before = ranges(&analyze_document(&mut doc, rules, &filter));
+        doc.edit(range, text);
+        doc.reparse();
+        let incremental = ranges(&analyze_document(&mut doc, rules, &filter));
+        [before, incremental, ranges(&analyze(&doc, rules, &filter))]
+    }
+
     /// `:'` typed in TypeScript opens a string type that swallows the next line's
     /// declaration into this one; tree-sitter reports the next line's call unchanged,
     /// yet the declarator around it (what `inside` read) is another one now.
     #[test]
     fn a_reshaped_ancestor_is_read_again() {
         let code = "import crypto from 'crypto-js';\nconst session = { nonce: 1 };\nconst verificationCode = Math.floor(100000 + Math.random() * 900000);\n";
-        let rules = RuleSet::builtin();
-        let filter = RuleFilter::default();
-        let mut doc = Document::new(Language::TypeScript, code);
-        let before = analyze_document(&mut doc, rules, &filter);
-        assert_eq!(ranges(&before).len(), 1, "{:?}", ranges(&before));
         let at = code.find("session").unwrap() + "session ".len();
-        doc.edit(TextRange::new(at, at), ":'");
-        doc.reparse();
-        let incremental = analyze_document(&mut doc, rules, &filter);
-        assert_eq!(ranges(&incremental), ranges(&analyze(&doc, rules, &filter)));
+        let [before, incremental, fresh] =
+            before_after_fresh(Language::TypeScript, code, TextRange::new(at, at), ":'");
+        assert_eq!(before.len(), 1, "{before:?}");
+        assert_eq!(incremental, fresh);
     }
 
     /// A call rejected because its callee resolved to nothing dangerous keeps no
@@ -358,16 +372,13 @@ mod tests {
     fn a_rebound_name_is_searched_again_where_it_is_used() {
         let code =
             "const cp = require('fs');\n\nfunction f(input) {\n  cp.exec('ls ' + input);\n}\n";
-        let rules = RuleSet::builtin();
-        let filter = RuleFilter::default();
-        let mut doc = Document::new(Language::JavaScript, code);
-        assert!(ranges(&analyze_document(&mut doc, rules, &filter)).is_empty());
         let at = code.find("fs").unwrap();
-        doc.edit(TextRange::new(at, at + 2), "child_process");
-        doc.reparse();
-        let incremental = analyze_document(&mut doc, rules, &filter);
-        assert!(!ranges(&incremental).is_empty());
-        assert_eq!(ranges(&incremental), ranges(&analyze(&doc, rules, &filter)));
+        let edit = TextRange::new(at, at + 2);
+        let [before, incremental, fresh] =
+            before_after_fresh(Language::JavaScript, code, edit, "child_process");
+        assert!(before.is_empty());
+        assert!(!incremental.is_empty());
+        assert_eq!(incremental, fresh);
     }
 
     /// Deleting a `;` makes the next line's array a subscript of this line's
@@ -376,16 +387,12 @@ mod tests {
     #[test]
     fn a_new_ancestor_is_seen() {
         let code = "const token = g;\n[Math.random()].forEach(f);\n";
-        let rules = RuleSet::builtin();
-        let filter = RuleFilter::default();
-        let mut doc = Document::new(Language::JavaScript, code);
-        assert!(ranges(&analyze_document(&mut doc, rules, &filter)).is_empty());
         let at = code.find(';').unwrap();
-        doc.edit(TextRange::new(at, at + 1), "");
-        doc.reparse();
-        let incremental = analyze_document(&mut doc, rules, &filter);
-        assert_eq!(ranges(&incremental).len(), 1, "{:?}", ranges(&incremental));
-        assert_eq!(ranges(&incremental), ranges(&analyze(&doc, rules, &filter)));
+        let [before, incremental, fresh] =
+            before_after_fresh(Language::JavaScript, code, TextRange::new(at, at + 1), "");
+        assert!(before.is_empty());
+        assert_eq!(incremental.len(), 1, "{incremental:?}");
+        assert_eq!(incremental, fresh);
     }
 
     /// A match rejected after climbing to the file's root is not searched again for
@@ -393,10 +400,8 @@ mod tests {
     #[test]
     fn an_edit_elsewhere_keeps_a_rejected_match() {
         let code = "function a() {\n  const id = Math.random();\n}\nfunction b() {\n  g();\n}\n";
-        let rules = RuleSet::builtin();
-        let filter = RuleFilter::default();
         let mut doc = Document::new(Language::JavaScript, code);
-        analyze_document(&mut doc, rules, &filter);
+        analyze_document(&mut doc, RuleSet::builtin(), &RuleFilter::default());
         let at = code.find("g()").unwrap();
         doc.edit(TextRange::new(at, at), "h();");
         doc.reparse();

@@ -16,6 +16,7 @@ use crate::engine::document::{Document, TextRange};
 use crate::engine::fix::{self, template::Template};
 use crate::engine::rule::{CompiledLanguage, RuleSet};
 use crate::engine::semantics::{AncestorRead, Evaluator, FactKey, FileFacts, QueryMemo, Reads};
+use crate::engine::walk::children_touching;
 
 /// What a finding depends on: the root nodes of the matches that make it, and what
 /// their evaluation read elsewhere.
@@ -392,29 +393,11 @@ fn deeper_near(doc: &Document, max: u32, range: TextRange) -> bool {
         if !may_reach_below(node, depth, max) {
             continue;
         }
-        let mut cursor = node.walk();
-        // The first child ending at or after the range's start.
-        let entered = match range.start {
-            0 => cursor.goto_first_child(),
-            start => cursor.goto_first_child_for_byte(start - 1).is_some(),
-        };
-        if !entered {
-            continue;
-        }
-        loop {
-            let child = cursor.node();
-            if child.start_byte() > range.end {
-                break;
+        for child in children_touching(node, range) {
+            if depth + 1 > max {
+                return true;
             }
-            if range.start <= child.end_byte() {
-                if depth + 1 > max {
-                    return true;
-                }
-                stack.push((child, depth + 1));
-            }
-            if !cursor.goto_next_sibling() {
-                break;
-            }
+            stack.push((child, depth + 1));
         }
     }
     false

@@ -24,7 +24,7 @@ use super::{
 };
 use crate::engine::document::{ChangeLog, Document, TextRange};
 use crate::engine::language::Language;
-use crate::engine::walk::{Step, ancestors, preorder_from};
+use crate::engine::walk::{Step, children_touching, path_to, preorder_from};
 
 /// Facts about one file, computed once per analysis.
 #[derive(Debug, Default, Clone)]
@@ -330,53 +330,24 @@ fn collect_changed(doc: &Document, changed: &[TextRange], out: &mut Vec<Source>)
     let mut stack: Vec<(Node, Option<Node>)> = vec![(root, None)];
     while let Some((node, parent)) = stack.pop() {
         push_source(doc, node, parent, out);
-        let mut cursor = node.walk();
         if declares_children(doc.language(), node.kind()) {
             // Few children, and each declarator depends on this node.
-            if cursor.goto_first_child() {
-                loop {
-                    let child = cursor.node();
-                    if touches_any(child, changed) {
-                        stack.push((child, Some(node)));
-                    } else if reads_parent(doc.language(), child.kind()) {
-                        push_source(doc, child, Some(node), out);
-                    }
-                    if !cursor.goto_next_sibling() {
-                        break;
-                    }
+            for child in node.children(&mut node.walk()) {
+                if touches_any(child, changed) {
+                    stack.push((child, Some(node)));
+                } else if reads_parent(doc.language(), child.kind()) {
+                    push_source(doc, child, Some(node), out);
                 }
             }
             continue;
         }
-        for c in changed
+        for &c in changed
             .iter()
             .filter(|c| c.touches(&node.byte_range().into()))
         {
-            cursor.reset(node);
-            // The first child ending at or after the range's start: a lookup by offset
-            // through tree-sitter's balanced lists, not a walk over the children before.
-            // It finds nothing when that byte lies in a hidden token (Go's newline
-            // terminators): then every child is looked at, from the first.
-            let found = match c.start {
-                0 => cursor.goto_first_child(),
-                start => {
-                    cursor.goto_first_child_for_byte(start - 1).is_some()
-                        || cursor.goto_first_child()
-                }
-            };
-            if !found {
-                continue;
-            }
-            loop {
-                let child = cursor.node();
-                if child.start_byte() > c.end {
-                    break;
-                }
-                if c.touches(&child.byte_range().into()) && done.insert(child.id()) {
+            for child in children_touching(node, c) {
+                if done.insert(child.id()) {
                     stack.push((child, Some(node)));
-                }
-                if !cursor.goto_next_sibling() {
-                    break;
                 }
             }
         }
@@ -385,13 +356,8 @@ fn collect_changed(doc: &Document, changed: &[TextRange], out: &mut Vec<Source>)
 
 /// Appends the facts of the node over `range` that [`reads_parent`], if there is one.
 fn collect_at(doc: &Document, range: TextRange, out: &mut Vec<Source>) {
-    let root = doc.tree().root_node();
-    let Some(deepest) = root.descendant_for_byte_range(range.start, range.end) else {
-        return;
-    };
     // The deepest node over the range, then its ancestors: each one's parent follows it.
-    let mut chain = vec![deepest];
-    chain.extend(ancestors(root, deepest));
+    let chain = path_to(doc.tree().root_node(), range.start, range.end);
     let found = chain.windows(2).find(|pair| {
         TextRange::from(pair[0].byte_range()) == range
             && reads_parent(doc.language(), pair[0].kind())
@@ -657,12 +623,8 @@ mod tests {
     /// tokens too.
     fn check_every_offset(language: Language, text: &str, inserted: &str) {
         for at in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
-            let mut doc = Document::new(language, text);
-            analyze_document(&mut doc, RuleSet::builtin(), &RuleFilter::default());
-            doc.edit(TextRange::new(at, at), inserted);
-            doc.reparse();
-            analyze_document(&mut doc, RuleSet::builtin(), &RuleFilter::default());
-            let updated = cached_facts(&doc).expect("kept");
+            let mut doc = analysed(language, text);
+            let updated = edit_and_update(&mut doc, &[(TextRange::new(at, at), inserted)]);
             assert!(
                 updated.same_as(&FileFacts::compute(&doc)),
                 "{inserted:?} at {at} of {text:?}: {updated:#?}"
@@ -683,19 +645,32 @@ mod tests {
         check_every_offset(Language::JavaScript, js, ";");
     }
 
+    /// `text`, analysed: the document keeps the analysis and tracks its edits.
+    fn analysed(language: Language, text: &str) -> Document {
+        let mut doc = Document::new(language, text);
+        analyze_document(&mut doc, RuleSet::builtin(), &RuleFilter::default());
+        doc
+    }
+
+    /// Applies `edits` in order, re-parses and analyses again: the facts it keeps.
+    fn edit_and_update(doc: &mut Document, edits: &[(TextRange, &str)]) -> FileFacts {
+        for &(range, text) in edits {
+            doc.edit(range, text);
+        }
+        doc.reparse();
+        analyze_document(doc, RuleSet::builtin(), &RuleFilter::default());
+        cached_facts(doc).expect("kept").clone()
+    }
+
     /// A declarator's facts depend on its declaration (`const` or not): changing only
     /// the keyword updates them, among the siblings of a function body too.
     #[test]
     fn a_declarators_facts_follow_its_declaration() {
         let js = "function f() {\n  g();\n  let a = 'x', b = require('child_process').exec;\n  h();\n}\n";
         check_every_offset(Language::JavaScript, js, " ");
-        let mut doc = Document::new(Language::JavaScript, js);
-        analyze_document(&mut doc, RuleSet::builtin(), &RuleFilter::default());
+        let mut doc = analysed(Language::JavaScript, js);
         let at = js.find("let").unwrap();
-        doc.edit(TextRange::new(at, at + 3), "const");
-        doc.reparse();
-        analyze_document(&mut doc, RuleSet::builtin(), &RuleFilter::default());
-        let updated = cached_facts(&doc).expect("kept");
+        let updated = edit_and_update(&mut doc, &[(TextRange::new(at, at + 3), "const")]);
         assert!(updated.consts.contains_key("a"), "{updated:#?}");
         assert!(updated.same_as(&FileFacts::compute(&doc)), "{updated:#?}");
     }
@@ -706,19 +681,14 @@ mod tests {
     #[test]
     fn a_declarator_in_a_broken_declaration_is_read_again() {
         let js = "var exec = require('child_process'), y = 2;\nexec(x);\n";
-        let mut doc = Document::new(Language::JavaScript, js);
-        analyze_document(&mut doc, RuleSet::builtin(), &RuleFilter::default());
-        let steps: [&[(usize, usize, &str)]; 2] = [
-            &[(40, 43, ")"), (48, 50, "(")],
-            &[(44, 46, ")"), (42, 46, "*/")],
+        let mut doc = analysed(Language::JavaScript, js);
+        let r = TextRange::new;
+        let steps: [&[(TextRange, &str)]; 2] = [
+            &[(r(40, 43), ")"), (r(48, 50), "(")],
+            &[(r(44, 46), ")"), (r(42, 46), "*/")],
         ];
         for edits in steps {
-            for &(start, end, text) in edits {
-                doc.edit(TextRange::new(start, end), text);
-            }
-            doc.reparse();
-            analyze_document(&mut doc, RuleSet::builtin(), &RuleFilter::default());
-            let updated = cached_facts(&doc).expect("kept");
+            let updated = edit_and_update(&mut doc, edits);
             assert!(
                 updated.same_as(&FileFacts::compute(&doc)),
                 "{:?}: {updated:#?}",
