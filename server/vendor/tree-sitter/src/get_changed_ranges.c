@@ -339,6 +339,83 @@ static void iterator_advance(Iterator *self) {
   }
 }
 
+static bool iterator_entry_is_visible(const Iterator *self, uint32_t index) {
+  TreeCursorEntry entry = *array_get(&self->cursor.stack, index);
+  if (ts_subtree_visible(*entry.subtree)) return true;
+  if (index > 0) {
+    Subtree parent = *array_get(&self->cursor.stack, index - 1)->subtree;
+    return ts_language_alias_at(
+      self->language,
+      parent.ptr->production_id,
+      entry.structural_child_index
+    ) != 0;
+  }
+  return false;
+}
+
+// After two visible nodes matched: when the hidden nodes that enclose them are the
+// very same subtrees at the same place in both trees (the parser reused them
+// whole), the rest of those subtrees is unchanged too. Skip to their end instead
+// of comparing their visible descendants one at a time: a long list is a balanced
+// tree of hidden repetition nodes, so comparing it after a local edit then costs
+// its depth rather than its length. When it skips, `next_position` becomes the end
+// of the skipped subtree and both iterators' top entries are the subtrees, ready for
+// `iterator_advance` to move past them.
+static void iterator_skip_shared_ancestors(
+  Iterator *old_iter,
+  Iterator *new_iter,
+  const TSRangeArray *included_range_differences,
+  unsigned included_range_difference_index,
+  Length position,
+  Length *next_position
+) {
+  if (old_iter->in_padding || new_iter->in_padding) return;
+  if (!iterator_tree_is_visible(old_iter) || !iterator_tree_is_visible(new_iter)) return;
+  uint32_t old_index = old_iter->cursor.stack.size - 1;
+  uint32_t new_index = new_iter->cursor.stack.size - 1;
+  uint32_t old_top = old_index;
+  uint32_t skip_old = old_top, skip_new = new_index;
+  while (old_index > 1 && new_index > 1) {
+    old_index--;
+    new_index--;
+    TreeCursorEntry old_entry = *array_get(&old_iter->cursor.stack, old_index);
+    TreeCursorEntry new_entry = *array_get(&new_iter->cursor.stack, new_index);
+    if (
+      old_entry.subtree->data.is_inline ||
+      new_entry.subtree->data.is_inline ||
+      old_entry.subtree->ptr != new_entry.subtree->ptr ||
+      old_entry.position.bytes != new_entry.position.bytes ||
+      ts_subtree_has_changes(*old_entry.subtree) ||
+      iterator_entry_is_visible(old_iter, old_index) ||
+      iterator_entry_is_visible(new_iter, new_index) ||
+      (
+        ts_subtree_has_external_tokens(*old_entry.subtree) &&
+        !ts_subtree_external_scanner_state_eq(old_iter->prev_external_token, new_iter->prev_external_token)
+      )
+    ) break;
+    skip_old = old_index;
+    skip_new = new_index;
+  }
+  if (skip_old == old_top) return;
+
+  TreeCursorEntry skipped = *array_get(&old_iter->cursor.stack, skip_old);
+  Length end = length_add(skipped.position, ts_subtree_total_size(*skipped.subtree));
+  if (ts_range_array_intersects(
+    included_range_differences,
+    included_range_difference_index,
+    position.bytes,
+    end.bytes
+  )) return;
+
+  // The matched visible nodes leave the stacks; the hidden ones below them do not
+  // count towards the visible depth.
+  old_iter->visible_depth--;
+  new_iter->visible_depth--;
+  old_iter->cursor.stack.size = skip_old + 1;
+  new_iter->cursor.stack.size = skip_new + 1;
+  *next_position = end;
+}
+
 typedef enum {
   IteratorDiffers,
   IteratorMayDiffer,
@@ -464,6 +541,11 @@ unsigned ts_subtree_get_changed_ranges(
       // of both subtrees.
       case IteratorMatches:
         next_position = iterator_end_position(&old_iter);
+        iterator_skip_shared_ancestors(
+          &old_iter, &new_iter,
+          included_range_differences, included_range_difference_index,
+          position, &next_position
+        );
         break;
 
       // If the subtrees might differ internally, descend into both

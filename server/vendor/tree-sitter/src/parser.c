@@ -173,6 +173,19 @@ static void ts_parser__log(TSParser *self) {
   }
 }
 
+// Whether pushing `parent`'s children one by one, from `state`, keeps the parser in
+// a state it has.
+static bool ts_parser__can_push_children(TSParser *self, Subtree parent, TSStateId state) {
+  for (uint32_t j = 0, n = ts_subtree_child_count(parent); j < n; j++) {
+    Subtree child = ts_subtree_children(parent)[j];
+    if (ts_subtree_is_error(child) || state == ERROR_STATE) return true;
+    if (ts_subtree_extra(child)) continue;
+    state = ts_language_next_state(self->language, state, ts_subtree_symbol(child));
+    if (state == ERROR_STATE) return false;
+  }
+  return true;
+}
+
 static bool ts_parser__breakdown_top_of_stack(
   TSParser *self,
   StackVersion version
@@ -190,6 +203,22 @@ static bool ts_parser__breakdown_top_of_stack(
       StackSlice slice = *array_get(&pop, i);
       TSStateId state = ts_stack_state(self->stack, slice.version);
       Subtree parent = *array_front(&slice.subtrees);
+
+      // A reused repetition can hold nodes that the balancing built and a parse
+      // never would (see `ts_subtree_compress`): when the parser has no state for
+      // one of the children, keep the parent whole instead.
+      if (!ts_parser__can_push_children(self, parent, state)) {
+        TSStateId parent_state = ts_language_next_state(self->language, state, ts_subtree_symbol(parent));
+        ts_stack_push(self->stack, slice.version, parent, false, parent_state);
+        for (uint32_t j = 1; j < slice.subtrees.size; j++) {
+          Subtree tree = *array_get(&slice.subtrees, j);
+          ts_stack_push(self->stack, slice.version, tree, false, parent_state);
+        }
+        array_delete(&slice.subtrees);
+        pending = false;
+        LOG("keep_whole_in_breakdown tree:%s", TREE_NAME(parent));
+        continue;
+      }
 
       for (uint32_t j = 0, n = ts_subtree_child_count(parent); j < n; j++) {
         Subtree child = ts_subtree_children(parent)[j];
@@ -1684,7 +1713,17 @@ static bool ts_parser__advance(
         }
 
         case TSParseActionTypeReduce: {
-          bool is_fragile = table_entry.action_count > 1;
+          // A reduction is fragile (its node can't be reused) only when the parser had a
+          // real choice. The SHIFT_REPEAT action that comes with a repetition's REDUCE
+          // is never taken (see the Shift case), so it is not one.
+          bool is_fragile = false;
+          for (uint32_t k = 0; k < table_entry.action_count; k++) {
+            const TSParseAction *other = &table_entry.actions[k];
+            if (other != &table_entry.actions[i] &&
+                !(other->type == TSParseActionTypeShift && other->shift.repetition)) {
+              is_fragile = true;
+            }
+          }
           bool end_of_non_terminal_extra = lookahead.ptr == NULL;
           LOG("reduce sym:%s, child_count:%u", SYM_NAME(action.reduce.symbol), action.reduce.child_count);
           StackVersion reduction_version = ts_parser__reduce(

@@ -333,6 +333,32 @@ void ts_subtree_compress(
     ts_subtree_summarize_children(grandchild, language);
     ts_subtree_summarize_children(child, language);
     ts_subtree_summarize_children(tree, language);
+    // Repetitions are reused whole when an edit leaves them alone, so each node
+    // needs the parse state in which the parser can push it (see
+    // `ts_parser__reduce`). The rotation moved `grandchild`'s start into the middle
+    // of the repetition, after `child`'s other children: a parse is there in the
+    // state those children lead to from `child`'s state. Where that state cannot
+    // take the repetition (the rotation split one element, say a declaration from
+    // its terminator), neither node is one a parse could build: they get no state
+    // and are only reused piecewise.
+    {
+      TSStateId state = ts_subtree_parse_state(ts_subtree_from_mut(child));
+      for (uint32_t i = 0; i + 1 < child.ptr->child_count && state != TS_TREE_STATE_NONE; i++) {
+        Subtree sibling = ts_subtree_children(child)[i];
+        if (ts_subtree_is_error(sibling)) {
+          state = TS_TREE_STATE_NONE;
+        } else if (!ts_subtree_extra(sibling)) {
+          state = ts_language_next_state(language, state, ts_subtree_symbol(sibling));
+          if (state == 0) state = TS_TREE_STATE_NONE;
+        }
+      }
+      if (state != TS_TREE_STATE_NONE && ts_language_next_state(language, state, symbol) == 0) {
+        state = TS_TREE_STATE_NONE;
+      }
+      if (state == TS_TREE_STATE_NONE) child.ptr->parse_state = TS_TREE_STATE_NONE;
+      grandchild.ptr->parse_state =
+        ts_subtree_is_fragile(ts_subtree_from_mut(grandchild)) ? TS_TREE_STATE_NONE : state;
+    }
   }
 }
 
