@@ -18,6 +18,13 @@ use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent
 use vigil::engine::{Document, Language, PositionEncoding, RuleFilter, RuleSet, analyze};
 use vigil::lsp::documents::{Content, OpenDocument};
 
+// The tests' tree comparison: pre-order (kind, field, bytes, points, flags) of every
+// node. Only its exact `shape` is used here.
+#[allow(dead_code)]
+#[path = "../../../tests/support/tree_shape.rs"]
+mod tree_shape;
+use tree_shape::shape;
+
 const SNIPPETS: &[&str] = &[
     "", "😀", "🦀", "中文", "é", "\r\n", "\n", "\r", "\t", " ", "{", "}", "(", ")", "\"", "'", "`",
     "${", "/*", "*/", "//", ";", "=>", ":=", "<div>", "</div>", "import ", "func ", "exec(",
@@ -50,40 +57,6 @@ fn position(doc_text: &str, offset: usize, enc: PositionEncoding) -> Position {
     let index = vigil::engine::LineIndex::new(doc_text);
     let lc = index.line_col(doc_text, offset, enc);
     Position::new(lc.line, lc.col)
-}
-
-/// Pre-order (kind, field, bytes, points, flags) of every node, walked with a cursor.
-fn shape(tree: &tree_sitter::Tree) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cursor = tree.walk();
-    let mut depth = 0usize;
-    loop {
-        let n = cursor.node();
-        out.push(format!(
-            "{depth} {} {:?} {:?} {:?}-{:?} {}{}{}",
-            n.kind(),
-            cursor.field_name(),
-            n.byte_range(),
-            n.start_position(),
-            n.end_position(),
-            n.is_missing(),
-            n.is_error(),
-            n.is_extra()
-        ));
-        if cursor.goto_first_child() {
-            depth += 1;
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return out;
-            }
-            depth -= 1;
-        }
-    }
 }
 
 fn findings(doc: &Document) -> Vec<String> {

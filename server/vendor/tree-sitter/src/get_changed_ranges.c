@@ -189,11 +189,11 @@ static Length iterator_end_position(Iterator *self) {
   }
 }
 
-static bool iterator_tree_is_visible(const Iterator *self) {
-  TreeCursorEntry entry = *array_back(&self->cursor.stack);
+static bool iterator_entry_is_visible(const Iterator *self, uint32_t index) {
+  TreeCursorEntry entry = *array_get(&self->cursor.stack, index);
   if (ts_subtree_visible(*entry.subtree)) return true;
-  if (self->cursor.stack.size > 1) {
-    Subtree parent = *array_get(&self->cursor.stack, self->cursor.stack.size - 2)->subtree;
+  if (index > 0) {
+    Subtree parent = *array_get(&self->cursor.stack, index - 1)->subtree;
     return ts_language_alias_at(
       self->language,
       parent.ptr->production_id,
@@ -201,6 +201,10 @@ static bool iterator_tree_is_visible(const Iterator *self) {
     ) != 0;
   }
   return false;
+}
+
+static bool iterator_tree_is_visible(const Iterator *self) {
+  return iterator_entry_is_visible(self, self->cursor.stack.size - 1);
 }
 
 static void iterator_get_visible_state(
@@ -337,20 +341,6 @@ static void iterator_advance(Iterator *self) {
       break;
     }
   }
-}
-
-static bool iterator_entry_is_visible(const Iterator *self, uint32_t index) {
-  TreeCursorEntry entry = *array_get(&self->cursor.stack, index);
-  if (ts_subtree_visible(*entry.subtree)) return true;
-  if (index > 0) {
-    Subtree parent = *array_get(&self->cursor.stack, index - 1)->subtree;
-    return ts_language_alias_at(
-      self->language,
-      parent.ptr->production_id,
-      entry.structural_child_index
-    ) != 0;
-  }
-  return false;
 }
 
 // After two visible nodes matched: when the hidden nodes that enclose them are the
