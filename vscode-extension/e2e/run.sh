@@ -35,6 +35,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# VS Code shows the Quick Fix menu only once every code action provider has answered;
+# the built-in TypeScript server loading a project (and fetching @types from npm) kept
+# it away for over 30 s on a busy machine (a CI failure). Its syntax-only server answers
+# at once and fetches nothing; this test is about Vigil's actions.
 # A fresh profile each run, so nothing from an earlier run or the user leaks in.
 mkdir -p "$run/user/User" "$run/extensions" "$run/workspace"
 cat > "$run/user/User/settings.json" <<'JSON'
@@ -51,7 +55,9 @@ cat > "$run/user/User/settings.json" <<'JSON'
   "chat.disableAIFeatures": true,
   "window.commandCenter": false,
   "workbench.secondarySideBar.defaultVisibility": "hidden",
-  "workbench.layoutControl.enabled": false
+  "workbench.layoutControl.enabled": false,
+  "typescript.tsserver.useSyntaxServer": "always",
+  "typescript.disableAutomaticTypeAcquisition": true
 }
 JSON
 touch "$run/config.yaml"
