@@ -80,6 +80,35 @@ fn javascript_source() -> String {
     text
 }
 
+/// Script-style code, where the parser's state between statements depends on how
+/// the previous one ended: no semicolons (automatic insertion), statements that
+/// start with a name, a contextual keyword (`async`, `get`, `of`, `static` as
+/// names), `[`, `(`, `++` or a regular expression, comments between statements.
+/// With `typed`, TypeScript's declarations and annotations too.
+fn script_source(typed: bool) -> String {
+    let mut text = String::from("// generated\n");
+    for i in 0..40 {
+        text.push_str(&format!(
+            "const a{i} = require('a{i}')\nlet b{i} = a{i}.make({i})\nexports.c{i} = b{i}\n\
+             module.exports.d{i} = function (x) {{ return x / 2 / {i} }}\n\
+             async function e{i}(get, set) {{\n  const r = /ab+c/g.test(get) ? await set(get) : null\n\
+             \x20 for (const of of [1, 2]) {{ if (of) continue }}\n  return r\n}}\n\
+             x{i} = y{i}\n++z{i}\n;[a{i}, b{i}] = [b{i}, a{i}]\n;(function () {{ async = {i} }})()\n\
+             /* block {i} */ f{i}()\n`t ${{a{i}}}`.length\n\
+             var get{i} = {{ get x() {{ return 1 }}, set x(v) {{}}, static: 1, async: 2 }}\n\
+             if (a{i}) b{i}()\nelse c{i}()\n\n"
+        ));
+        if typed {
+            text.push_str(&format!(
+                "type T{i} = {{ a: string }}\ninterface I{i} {{ x: number }}\n\
+                 enum E{i} {{ A, B }}\nconst t{i}: T{i} = g<T{i}>(a{i}) as T{i}\n\
+                 export declare function h{i}(): void\n\n"
+            ));
+        }
+    }
+    text
+}
+
 const PIECES: &[&str] = &[
     "\"", "'", "`", "{", "}", "(", ")", "[", "]", ";", ",", "\n", " ", "a", "1", "/*", "*/", "//",
     "func ", "x := ", "var ", "=> ", "if ", "return ",
@@ -198,15 +227,22 @@ impl Parsers {
     }
 }
 
-/// `rounds` rounds of four random edits, each round from `original`; the failures.
-fn stress(language: Language, original: &str, rounds: usize, seed: u64) -> Vec<String> {
+/// `rounds` rounds of `edits` random edits, each round from `original`; the failures.
+fn stress(
+    language: Language,
+    original: &str,
+    rounds: usize,
+    edits: usize,
+    pieces: &[&'static str],
+    seed: u64,
+) -> Vec<String> {
     let mut parsers = Parsers::new(language);
     let mut rng = Lcg(seed);
     let mut failures = Vec::new();
     for round in 0..rounds {
         let mut text = original.to_string();
-        let mut edits = Vec::new();
-        for _ in 0..4 {
+        let mut made = Vec::new();
+        for _ in 0..edits {
             let len = text.len();
             let mut at = rng.next() % (len + 1);
             while !text.is_char_boundary(at) {
@@ -224,12 +260,12 @@ fn stress(language: Language, original: &str, rounds: usize, seed: u64) -> Vec<S
             let inserted = if delete > 0 && rng.next().is_multiple_of(2) {
                 ""
             } else {
-                PIECES[rng.next() % PIECES.len()]
+                pieces[rng.next() % pieces.len()]
             };
-            edits.push((at, end, inserted));
+            made.push((at, end, inserted));
             text.replace_range(at..end, inserted);
         }
-        if let Err(e) = parsers.replay(original, &edits) {
+        if let Err(e) = parsers.replay(original, &made) {
             failures.push(format!("seed {seed} round {round}: {e}"));
         }
     }
@@ -245,10 +281,20 @@ fn seeds() -> std::ops::RangeInclusive<u64> {
     1..=n
 }
 
-/// Sixty rounds of edits on `source` for each seed; fails with every failure.
+/// What typing mostly inserts: text stays valid longer, so long chains of edits
+/// keep being compared with fresh parses.
+const TYPING: &[&str] = &[" ", "\n", "a", "\n\n", ";", "x ", "// c\n"];
+
+/// For each seed, sixty rounds of four edits on `source`, and two of thirty
+/// mostly harmless ones (the trees an editor keeps re-parsing from); fails with
+/// every failure.
 fn assert_stress_passes(language: Language, source: &str) {
     let failures: Vec<String> = seeds()
-        .flat_map(|seed| stress(language, source, 60, seed))
+        .flat_map(|seed| {
+            let mut failures = stress(language, source, 60, 4, PIECES, seed);
+            failures.extend(stress(language, source, 2, 30, TYPING, seed));
+            failures
+        })
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -283,4 +329,29 @@ fn a_rotated_half_of_an_element_is_not_reused_whole() {
 #[test]
 fn javascript_reparses_like_a_fresh_parse() {
     assert_stress_passes(Language::JavaScript, &javascript_source());
+}
+
+#[test]
+fn scripts_without_semicolons_reparse_like_a_fresh_parse() {
+    let source = script_source(false);
+    assert_parses_cleanly(Language::JavaScript, &source);
+    assert_stress_passes(Language::JavaScript, &source);
+}
+
+#[test]
+fn typescript_reparses_like_a_fresh_parse() {
+    let source = script_source(true);
+    assert_parses_cleanly(Language::TypeScript, &source);
+    assert_stress_passes(Language::TypeScript, &source);
+}
+
+/// A source with syntax errors would make every comparison above vacuous.
+fn assert_parses_cleanly(language: Language, source: &str) {
+    let mut parser = Parser::new();
+    parser.set_language(&language.grammar()).unwrap();
+    let tree = parser.parse(source, None).unwrap();
+    assert!(
+        !tree.root_node().has_error(),
+        "the generated source has errors"
+    );
 }

@@ -785,7 +785,8 @@ static Subtree ts_parser__reuse_node(
   TSStateId *state,
   uint32_t position,
   Subtree last_external_token,
-  TableEntry *table_entry
+  TableEntry *table_entry,
+  bool *deferred
 ) {
   Subtree result;
   while ((result = reusable_node_tree(&self->reusable_node)).ptr) {
@@ -852,7 +853,17 @@ static Subtree ts_parser__reuse_node(
         TREE_NAME(result),
         SYM_NAME(leaf_symbol)
       );
-      reusable_node_advance_past_leaf(&self->reusable_node);
+      // The first token was lexed in another state, typically the one after the
+      // previous statement, before the reductions that end it. Lex it afresh; if
+      // the parser then shifts that same token in the state this node starts in,
+      // the node is shifted instead (see `ts_parser__take_deferred_node`). The
+      // reusable node stays here: `ts_parser__reuse_node` moves past what was
+      // parsed afresh on its next call, as `reusable_node_advance_past_leaf` would.
+      if (ts_subtree_child_count(result) > 0) {
+        *deferred = true;
+      } else {
+        reusable_node_advance_past_leaf(&self->reusable_node);
+      }
       break;
     }
 
@@ -1624,6 +1635,42 @@ static bool ts_parser__check_progress(TSParser *self, Subtree *lookahead, const 
   return true;
 }
 
+// After `ts_parser__reuse_node` deferred a node whose first token could not be
+// reused in the state the parser was in, the token was lexed afresh and the
+// reductions it triggered were done. If the parser now shifts that token in the
+// very state the node started in, and the token is the node's first leaf (same
+// symbol, same bytes), the node is the one a parse from here builds: return it
+// (retained) in place of the token. Otherwise return NULL_SUBTREE.
+static Subtree ts_parser__take_deferred_node(
+  TSParser *self,
+  StackVersion version,
+  TSStateId state,
+  Subtree lookahead
+) {
+  Subtree node = reusable_node_tree(&self->reusable_node);
+  if (
+    !node.ptr ||
+    ts_stack_version_count(self->stack) != 1 ||
+    ts_subtree_child_count(lookahead) > 0 ||
+    ts_subtree_extra(lookahead) ||
+    ts_subtree_has_external_tokens(lookahead) ||
+    ts_subtree_child_count(node) == 0 ||
+    reusable_node_byte_offset(&self->reusable_node) != ts_stack_position(self->stack, version).bytes ||
+    ts_subtree_parse_state(node) != state ||
+    ts_subtree_leaf_symbol(node) != ts_subtree_symbol(lookahead)
+  ) return NULL_SUBTREE;
+  Subtree leaf = node;
+  while (ts_subtree_child_count(leaf) > 0) leaf = ts_subtree_children(leaf)[0];
+  if (
+    ts_subtree_extra(leaf) ||
+    ts_subtree_padding(leaf).bytes != ts_subtree_padding(lookahead).bytes ||
+    ts_subtree_size(leaf).bytes != ts_subtree_size(lookahead).bytes
+  ) return NULL_SUBTREE;
+  LOG("reuse_deferred_node symbol:%s", TREE_NAME(node));
+  ts_subtree_retain(node);
+  return node;
+}
+
 static bool ts_parser__advance(
   TSParser *self,
   StackVersion version,
@@ -1634,13 +1681,15 @@ static bool ts_parser__advance(
   Subtree last_external_token = ts_stack_last_external_token(self->stack, version);
 
   bool did_reuse = true;
+  bool deferred_reuse = false;
   Subtree lookahead = NULL_SUBTREE;
   TableEntry table_entry = {.action_count = 0};
 
   // If possible, reuse a node from the previous syntax tree.
   if (allow_node_reuse) {
     lookahead = ts_parser__reuse_node(
-      self, version, &state, position, last_external_token, &table_entry
+      self, version, &state, position, last_external_token, &table_entry,
+      &deferred_reuse
     );
   }
 
@@ -1700,6 +1749,16 @@ static bool ts_parser__advance(
           } else {
             next_state = action.shift.state;
             LOG("shift state:%u", next_state);
+          }
+
+          if (deferred_reuse && !action.shift.extra) {
+            deferred_reuse = false;
+            Subtree node = ts_parser__take_deferred_node(self, version, state, lookahead);
+            if (node.ptr) {
+              ts_subtree_release(&self->tree_pool, lookahead);
+              lookahead = node;
+              did_reuse = true;
+            }
           }
 
           if (ts_subtree_child_count(lookahead) > 0) {
