@@ -27,22 +27,40 @@ use crate::engine::language::Language;
 use crate::engine::walk::{Step, children_touching, path_to, preorder_from};
 
 /// Facts about one file, computed once per analysis.
+///
+/// The folded facts are shared (`Arc`): an edit that re-reads nodes and finds the
+/// same facts in the same order (most keystrokes) keeps them as they are, without
+/// re-folding the whole file ([`FileFacts::update`]).
 #[derive(Debug, Default, Clone)]
 pub struct FileFacts {
     /// Local name -> what it refers to: `child_process`, `child_process.exec`,
     /// `crypto/md5` (Go import path).
-    pub bindings: HashMap<String, String>,
+    pub bindings: Arc<HashMap<String, String>>,
     /// Every imported or required module (normalised: no `node:` prefix).
-    pub modules: Vec<String>,
+    pub modules: Arc<Vec<String>>,
     /// The names of the file's `package` clauses (Go), in document order.
-    pub packages: Vec<String>,
-    /// Local constants whose initializer is an expression: name -> initializer range.
-    pub(super) consts: HashMap<String, (usize, usize)>,
+    pub packages: Arc<Vec<String>>,
+    /// Local constants whose initializer is an expression: name -> the index in
+    /// `sources` of the node that declares it, and the initializer's range relative
+    /// to that node (so that moving nodes does not change this map).
+    consts: Arc<HashMap<String, (usize, TextRange)>>,
     /// A hash of each constant's initializer text, so two versions of a file can be
     /// compared without positions ([`FileFacts::changed_since`]).
-    const_hashes: HashMap<String, u64>,
+    const_hashes: Arc<HashMap<String, u64>>,
     /// The nodes the facts come from, in document order.
     sources: Vec<Source>,
+}
+
+/// The facts of a file while they are folded, in document order.
+#[derive(Default)]
+struct Fold {
+    bindings: HashMap<String, String>,
+    modules: Vec<String>,
+    /// `modules` as a set: a `require` adds its module only if it is new.
+    module_set: HashSet<String>,
+    packages: Vec<String>,
+    consts: HashMap<String, (usize, TextRange)>,
+    const_hashes: HashMap<String, u64>,
 }
 
 /// The facts one node contributes. They hold no absolute positions (a constant's
@@ -57,7 +75,7 @@ struct Source {
     facts: Arc<[Fact]>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 enum Fact {
     Binding(String, String),
     /// An import: the module, even if seen before.
@@ -85,13 +103,13 @@ enum Fact {
 
 /// A name or member chain as written (`util.promisify`, `require('m').x`), to be
 /// resolved against the bindings: the base, then property names.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 struct Chain {
     base: Base,
     props: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 enum Base {
     Name(String),
     /// `require('m')` (or a member of one): already resolved.
@@ -178,10 +196,12 @@ impl FileFacts {
         let touched = |r: &TextRange| changed.iter().any(|c| c.touches(r));
         // Nodes an edit did not touch whose facts depend on a parent it did touch.
         let mut orphans: Vec<TextRange> = Vec::new();
-        let mut sources: Vec<Source> = old
+        // Each kept source with its index in `old.sources`.
+        let mut sources: Vec<(Source, Option<usize>)> = old
             .sources
             .iter()
-            .filter_map(|s| {
+            .enumerate()
+            .filter_map(|(i, s)| {
                 let node = log.map(s.node).filter(|n| !touched(n))?;
                 let parent = match s.parent {
                     Some(p) => match log.map(p).filter(|p| !touched(p)) {
@@ -193,88 +213,97 @@ impl FileFacts {
                     },
                     None => None,
                 };
-                Some(Source {
+                let source = Source {
                     node,
                     parent,
                     facts: s.facts.clone(),
-                })
+                };
+                Some((source, Some(i)))
             })
             .collect();
-        let kept = sources.len();
-        collect_changed(doc, changed, &mut sources);
+        let mut fresh = Vec::new();
+        collect_changed(doc, changed, &mut fresh);
         // The walk above reads the declarators of a declaration it touched; an orphan
         // can have another parent now (an ERROR node, in broken code): read again
         // wherever it is.
-        let walked: HashSet<TextRange> = sources[kept..].iter().map(|s| s.node).collect();
+        let walked: HashSet<TextRange> = fresh.iter().map(|s| s.node).collect();
         for node in orphans.into_iter().filter(|n| !walked.contains(n)) {
-            collect_at(doc, node, &mut sources);
+            collect_at(doc, node, &mut fresh);
         }
         // A node read again replaces what it contributed before.
-        let fresh: HashSet<TextRange> = sources[kept..].iter().map(|s| s.node).collect();
-        let mut i = 0;
-        sources.retain(|s| {
-            i += 1;
-            i > kept || !fresh.contains(&s.node)
-        });
-        sources.sort_by_key(|s| (s.node.start, std::cmp::Reverse(s.node.end)));
+        let read_again: HashSet<TextRange> = fresh.iter().map(|s| s.node).collect();
+        sources.retain(|(s, _)| !read_again.contains(&s.node));
+        sources.extend(fresh.into_iter().map(|s| (s, None)));
+        sources.sort_by_key(|(s, _)| (s.node.start, std::cmp::Reverse(s.node.end)));
+        let (sources, origins): (Vec<Source>, Vec<Option<usize>>) = sources.into_iter().unzip();
+        if old.same_sequence(&sources, &origins) {
+            return FileFacts {
+                sources,
+                ..old.clone_folded()
+            };
+        }
         FileFacts::fold(sources)
+    }
+
+    /// Whether `sources` (each with its index in `self.sources`, None if read
+    /// again) contribute the same facts in the same order as `self.sources`: then
+    /// they fold to the same facts (constants are kept by source index, relative to
+    /// their node).
+    fn same_sequence(&self, sources: &[Source], origins: &[Option<usize>]) -> bool {
+        sources.len() == self.sources.len()
+            && origins.iter().enumerate().all(|(i, origin)| match origin {
+                Some(o) => *o == i,
+                None => self.sources[i].facts == sources[i].facts,
+            })
+    }
+
+    /// The folded facts, shared, without the sources.
+    fn clone_folded(&self) -> FileFacts {
+        FileFacts {
+            bindings: self.bindings.clone(),
+            modules: self.modules.clone(),
+            packages: self.packages.clone(),
+            consts: self.consts.clone(),
+            const_hashes: self.const_hashes.clone(),
+            sources: Vec::new(),
+        }
     }
 
     /// The file's facts from its nodes' facts, in document order.
     fn fold(sources: Vec<Source>) -> FileFacts {
-        let mut facts = FileFacts::default();
-        for source in &sources {
+        let mut fold = Fold::default();
+        for (index, source) in sources.iter().enumerate() {
             for fact in source.facts.iter() {
-                facts.apply(fact, source.node.start);
+                fold.apply(fact, index);
             }
         }
-        facts.sources = sources;
-        facts
+        FileFacts {
+            bindings: Arc::new(fold.bindings),
+            modules: Arc::new(fold.modules),
+            packages: Arc::new(fold.packages),
+            consts: Arc::new(fold.consts),
+            const_hashes: Arc::new(fold.const_hashes),
+            sources,
+        }
     }
 
-    /// Adds one fact of a source node starting at `base`.
-    fn apply(&mut self, fact: &Fact, base: usize) {
-        match fact {
-            Fact::Binding(name, target) => {
-                self.bindings.insert(name.clone(), target.clone());
-            }
-            Fact::Module(m) => self.modules.push(m.clone()),
-            Fact::Package(p) => self.packages.push(p.clone()),
-            Fact::ModuleIfNew(m) => {
-                if !self.modules.contains(m) {
-                    self.modules.push(m.clone());
-                }
-            }
-            Fact::Const { name, value, hash } => {
-                self.const_hashes.insert(name.clone(), *hash);
-                self.consts
-                    .insert(name.clone(), (base + value.start, base + value.end));
-            }
-            Fact::Promisified {
-                name,
-                callee,
-                arg,
-                arg_is_require,
-                otherwise,
-            } => {
-                let wrapped = arg.resolve(&self.bindings);
-                // Only names that come from an import: a local function is nothing
-                // to resolve.
-                let root = wrapped.split('.').next().unwrap_or_default();
-                let imported = *arg_is_require || self.modules.iter().any(|m| m == root);
-                if callee.resolve(&self.bindings) == "util.promisify" && imported {
-                    self.bindings
-                        .insert(name.clone(), format!("util.promisify({wrapped})"));
-                } else if let Some(otherwise) = otherwise {
-                    self.apply(otherwise, base);
-                }
-            }
-        }
+    /// The initializer of the local constant `name`, as a byte range.
+    pub fn const_initializer(&self, name: &str) -> Option<(usize, usize)> {
+        let &(index, value) = self.consts.get(name)?;
+        let base = self.sources.get(index)?.node.start;
+        Some((base + value.start, base + value.end))
     }
 
     /// What differs between `old` and these facts, by name, never by position.
     pub fn changed_since(&self, old: &FileFacts) -> ChangedFacts {
         let mut keys = HashSet::new();
+        if Arc::ptr_eq(&self.bindings, &old.bindings)
+            && Arc::ptr_eq(&self.const_hashes, &old.const_hashes)
+            && Arc::ptr_eq(&self.modules, &old.modules)
+            && Arc::ptr_eq(&self.packages, &old.packages)
+        {
+            return ChangedFacts { keys };
+        }
         changed_names(&self.bindings, &old.bindings, FactKey::Binding, &mut keys);
         changed_names(
             &self.const_hashes,
@@ -295,10 +324,16 @@ impl FileFacts {
 
     /// The same facts, positions included (for tests of [`FileFacts::update`]).
     pub fn same_as(&self, other: &FileFacts) -> bool {
+        let initializers = |f: &FileFacts| -> HashMap<String, Option<(usize, usize)>> {
+            f.consts
+                .keys()
+                .map(|name| (name.clone(), f.const_initializer(name)))
+                .collect()
+        };
         self.bindings == other.bindings
             && self.modules == other.modules
             && self.packages == other.packages
-            && self.consts == other.consts
+            && initializers(self) == initializers(other)
             && self.const_hashes == other.const_hashes
     }
 
@@ -306,6 +341,50 @@ impl FileFacts {
         self.modules.iter().any(|m| {
             m == module || (module.ends_with('*') && m.starts_with(&module[..module.len() - 1]))
         })
+    }
+}
+
+impl Fold {
+    /// Adds one fact of the source node at `index` in the file's sources.
+    fn apply(&mut self, fact: &Fact, index: usize) {
+        match fact {
+            Fact::Binding(name, target) => {
+                self.bindings.insert(name.clone(), target.clone());
+            }
+            Fact::Module(m) => {
+                self.modules.push(m.clone());
+                self.module_set.insert(m.clone());
+            }
+            Fact::Package(p) => self.packages.push(p.clone()),
+            Fact::ModuleIfNew(m) => {
+                if self.module_set.insert(m.clone()) {
+                    self.modules.push(m.clone());
+                }
+            }
+            Fact::Const { name, value, hash } => {
+                self.const_hashes.insert(name.clone(), *hash);
+                self.consts.insert(name.clone(), (index, *value));
+            }
+            Fact::Promisified {
+                name,
+                callee,
+                arg,
+                arg_is_require,
+                otherwise,
+            } => {
+                let wrapped = arg.resolve(&self.bindings);
+                // Only names that come from an import: a local function is nothing
+                // to resolve.
+                let root = wrapped.split('.').next().unwrap_or_default();
+                let imported = *arg_is_require || self.module_set.contains(root);
+                if callee.resolve(&self.bindings) == "util.promisify" && imported {
+                    self.bindings
+                        .insert(name.clone(), format!("util.promisify({wrapped})"));
+                } else if let Some(otherwise) = otherwise {
+                    self.apply(otherwise, index);
+                }
+            }
+        }
     }
 }
 

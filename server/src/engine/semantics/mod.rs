@@ -409,7 +409,7 @@ impl<'a> Evaluator<'a> {
             "identifier" => {
                 let name = text(node, src);
                 self.read(|| FactKey::Const(name.to_string()));
-                let &(start, end) = self.facts.consts.get(name)?;
+                let (start, end) = self.facts.const_initializer(name)?;
                 let init = self
                     .doc
                     .tree()
