@@ -20,9 +20,9 @@
 //! with debounce 0. Set `VIGIL_BENCH_CORPUS` to use another corpus directory (the
 //! directory `fetch-corpus.sh` was given).
 //!
-//! It also prints where an edit's time goes in the engine (re-parse, file facts,
-//! analysis) and the server's CPU time per edit, which is steadier than wall time on a
-//! busy machine.
+//! It also prints where the same edits' time goes in the engine (edit and re-parse,
+//! incremental analysis, as p50/p99) and the server's CPU time per edit, which is
+//! steadier than wall time on a busy machine.
 
 #[path = "../../tests/support/lsp_client.rs"]
 mod lsp_client;
@@ -32,7 +32,6 @@ use std::time::{Duration, Instant};
 
 use lsp_client::{Encoding, LspClient, push_client_caps};
 use serde_json::json;
-use vigil::engine::semantics::FileFacts;
 use vigil::engine::{
     Document, Language, RuleFilter, RuleSet, TextRange, analyze, analyze_document,
 };
@@ -81,19 +80,8 @@ fn latency(name: &str, language: &str, text: &str) {
     let first = opened.elapsed();
     let mut text = text.to_string();
     let cpu_before = cpu_ms(c.pid());
-    let mut rng = Lcg(0x5eed);
     let mut times = Vec::with_capacity(EDITS);
-    for i in 0..EDITS {
-        let lines = text.lines().count();
-        let line = (rng.next() as usize) % lines;
-        let start = match line {
-            0 => 0,
-            n => text
-                .match_indices('\n')
-                .nth(n - 1)
-                .map_or(0, |(at, _)| at + 1),
-        };
-        let end = start + text[start..].find('\n').unwrap_or(text.len() - start);
+    for (i, end) in edit_offsets(&text).into_iter().enumerate() {
         let version = i as i32 + 2;
         let change = json!({
             "range": {
@@ -124,6 +112,29 @@ fn latency(name: &str, language: &str, text: &str) {
     c.shutdown_and_exit();
 }
 
+/// Where each of the benchmark's edits inserts its space, in the text as it is by
+/// then (each insertion moves the text after it): the end of a pseudo-random line.
+fn edit_offsets(text: &str) -> Vec<usize> {
+    let mut text = text.to_string();
+    let mut rng = Lcg(0x5eed);
+    let mut offsets = Vec::with_capacity(EDITS);
+    for _ in 0..EDITS {
+        let lines = text.lines().count();
+        let line = (rng.next() as usize) % lines;
+        let start = match line {
+            0 => 0,
+            n => text
+                .match_indices('\n')
+                .nth(n - 1)
+                .map_or(0, |(at, _)| at + 1),
+        };
+        let end = start + text[start..].find('\n').unwrap_or(text.len() - start);
+        text.insert(end, ' ');
+        offsets.push(end);
+    }
+    offsets
+}
+
 /// User plus system CPU time of a process so far, in milliseconds.
 fn cpu_ms(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
@@ -138,43 +149,37 @@ fn cpu_ms(pid: u32) -> f64 {
     ticks * 10.0
 }
 
-/// Where an edit's time goes inside the engine, without the server: the minimum
-/// and median over 20 single-character edits.
+/// Where an edit's time goes inside the engine, without the server: the edits of
+/// [`latency`] (the same positions), through the path `vigil serve` takes for each
+/// (`Document::edit`, incremental `reparse` with changed ranges, `analyze_document`),
+/// as p50/p99 per phase; and, for scale, one analysis of the whole file from scratch.
 fn engine_breakdown(name: &str, language: Language, text: &str) {
     let mut doc = Document::new(language, text.to_string());
-    let (mut reparse, mut facts, mut analysis, mut incremental) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let filter = RuleFilter::default();
-    analyze_document(&mut doc, RuleSet::builtin(), &filter);
-    for i in 0..20 {
-        let mut at = (text.len() / 21) * (i + 1);
-        while !doc.text().is_char_boundary(at) {
-            at += 1;
-        }
+    let rules = RuleSet::builtin();
+    analyze_document(&mut doc, rules, &filter);
+    let (mut reparse, mut incremental) = (Vec::new(), Vec::new());
+    for at in edit_offsets(text) {
         let t = Instant::now();
         doc.edit(TextRange::new(at, at), " ");
         doc.reparse();
         reparse.push(t.elapsed());
         let t = Instant::now();
-        let _ = FileFacts::compute(&doc);
-        facts.push(t.elapsed());
-        let t = Instant::now();
-        let _ = analyze(&doc, RuleSet::builtin(), &filter);
-        analysis.push(t.elapsed());
-        let t = Instant::now();
-        let _ = analyze_document(&mut doc, RuleSet::builtin(), &filter);
+        let _ = analyze_document(&mut doc, rules, &filter);
         incremental.push(t.elapsed());
     }
+    let t = Instant::now();
+    let _ = analyze(&doc, rules, &filter);
+    let full = t.elapsed();
     let stat = |v: &mut Vec<Duration>| {
         v.sort();
-        format!("{:>6.1}/{:>6.1}", percentile(v, 0.0), percentile(v, 0.5))
+        format!("{:>5.2}/{:>5.2}", percentile(v, 0.5), percentile(v, 0.99))
     };
     println!(
-        "{name:<18} engine min/median ms: edit+reparse {}  file facts {}  full analysis {}  incremental analysis {}",
+        "{name:<18} engine p50/p99 ms: edit+reparse {}  incremental analysis {}  (full analysis {:.1})",
         stat(&mut reparse),
-        stat(&mut facts),
-        stat(&mut analysis),
         stat(&mut incremental),
+        full.as_secs_f64() * 1000.0,
     );
 }
 
