@@ -204,7 +204,8 @@ pub struct Document {
     /// the analysis worker and keeps the analysed document, and a 4 MB text was
     /// copied twice per keystroke.
     text: Arc<String>,
-    line_index: LineIndex,
+    /// Shared the same way: 800 KB for a 100k-line file.
+    line_index: Arc<LineIndex>,
     tree: Tree,
     /// True while edits were applied to text and tree but not yet re-parsed.
     dirty: bool,
@@ -221,7 +222,7 @@ impl Document {
         let tree = parse(language, &text, None);
         Document {
             language,
-            line_index: LineIndex::new(&text),
+            line_index: Arc::new(LineIndex::new(&text)),
             text,
             tree,
             dirty: false,
@@ -276,7 +277,7 @@ impl Document {
         let start_position = self.line_index.point(range.start);
         let old_end_position = self.line_index.point(range.end);
         Arc::make_mut(&mut self.text).replace_range(range.start..range.end, new_text);
-        self.line_index.edit(range.start, range.end, new_text);
+        Arc::make_mut(&mut self.line_index).edit(range.start, range.end, new_text);
         let new_end_byte = range.start + new_text.len();
         let new_end_position = self.line_index.point(new_end_byte);
         self.tree.edit(&InputEdit {
@@ -300,7 +301,7 @@ impl Document {
     /// Replaces the whole text; the next parse starts from scratch.
     pub fn replace_all(&mut self, text: impl Into<String>) {
         self.text = Arc::new(text.into());
-        self.line_index = LineIndex::new(&self.text);
+        self.line_index = Arc::new(LineIndex::new(&self.text));
         self.tree = parse(self.language, &self.text, None);
         self.dirty = false;
         self.changes.lose();

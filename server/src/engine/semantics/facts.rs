@@ -775,4 +775,34 @@ mod tests {
             );
         }
     }
+
+    /// An edit that leaves every fact as it was (a space typed after a statement that
+    /// is read again) keeps the folded facts themselves, so nothing is folded and
+    /// nothing reported changed; a constant then still points at its moved
+    /// initializer. An edit that changes a fact folds again.
+    #[test]
+    fn unchanged_facts_are_kept_without_folding() {
+        let js = "const cp = require('child_process');\nconst cmd = 'ls' + x;\ncp.exec(cmd);\n";
+        let mut doc = analysed(Language::JavaScript, js);
+        let before = cached_facts(&doc).expect("kept").clone();
+        let at = js.find(';').unwrap() + 1;
+        let after = edit_and_update(
+            &mut doc,
+            &[
+                (TextRange::new(0, 0), "\n"),
+                (TextRange::new(at + 1, at + 1), " "),
+            ],
+        );
+        assert!(Arc::ptr_eq(&after.bindings, &before.bindings));
+        assert!(Arc::ptr_eq(&after.consts, &before.consts));
+        assert!(after.changed_since(&before).keys.is_empty());
+        assert!(after.same_as(&FileFacts::compute(&doc)), "{after:#?}");
+        let (start, end) = after.const_initializer("cmd").expect("cmd");
+        assert_eq!(&doc.text()[start..end], "'ls' + x");
+
+        let at = doc.text().find("'ls'").unwrap() + 1;
+        let changed = edit_and_update(&mut doc, &[(TextRange::new(at, at), "-la ")]);
+        assert!(!Arc::ptr_eq(&changed.const_hashes, &after.const_hashes));
+        assert!(changed.same_as(&FileFacts::compute(&doc)), "{changed:#?}");
+    }
 }
