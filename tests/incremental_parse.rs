@@ -347,9 +347,7 @@ fn typescript_reparses_like_a_fresh_parse() {
 
 /// A source with syntax errors would make every comparison above vacuous.
 fn assert_parses_cleanly(language: Language, source: &str) {
-    let mut parser = Parser::new();
-    parser.set_language(&language.grammar()).unwrap();
-    let tree = parser.parse(source, None).unwrap();
+    let tree = Parsers::new(language).fresh.parse(source, None).unwrap();
     assert!(
         !tree.root_node().has_error(),
         "the generated source has errors"

@@ -150,7 +150,7 @@ impl<'d> Matcher<'d> {
             None => {
                 let scope = if self.prefilter {
                     let (enabled, rule_of) = (&self.enabled, &self.compiled.pattern_rule);
-                    let bindings = || &*self.facts().bindings;
+                    let bindings = || self.facts().bindings();
                     // Aliases only while nothing is tracked: an edit elsewhere can make
                     // a new one, and incremental analysis re-matches only what changed.
                     let bindings: Option<&dyn Fn() -> _> = (!self.track).then_some(&bindings);

@@ -843,7 +843,7 @@ mod tests {
         let doc = Document::new(Language::JavaScript, text.clone());
         let facts = FileFacts::compute(&doc);
         let ev = Evaluator::new(&doc, &facts);
-        let get = || &*facts.bindings;
+        let get = || facts.bindings();
         let Scope::Ranges(ranges) = pf.scope(text.as_bytes(), |_| true, Some(&get)) else {
             panic!("expected ranges");
         };

@@ -233,7 +233,7 @@ pub fn js_add_named_import(
 ) -> Result<Option<Edit>, NoImportSite> {
     let (module, name) = spec.split_once(':').ok_or(NoImportSite)?;
     let wanted = format!("{module}.{name}");
-    match facts.bindings.get(name) {
+    match facts.bindings().get(name) {
         Some(b) if *b == wanted => return Ok(None),
         Some(_) => return Err(NoImportSite), // the name means something else here
         None => {}
@@ -286,7 +286,7 @@ pub fn js_add_import_statement(
     spec: &str,
 ) -> Result<Edit, NoImportSite> {
     let (module, name) = spec.split_once(':').ok_or(NoImportSite)?;
-    if facts.bindings.contains_key(name) || identifier_occurs(doc, name) {
+    if facts.bindings().contains_key(name) || identifier_occurs(doc, name) {
         return Err(NoImportSite);
     }
     let text = doc.text();

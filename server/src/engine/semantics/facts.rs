@@ -33,33 +33,29 @@ use crate::engine::walk::{Step, children_touching, path_to, preorder_from};
 /// re-folding the whole file ([`FileFacts::update`]).
 #[derive(Debug, Default, Clone)]
 pub struct FileFacts {
-    /// Local name -> what it refers to: `child_process`, `child_process.exec`,
-    /// `crypto/md5` (Go import path).
-    pub bindings: Arc<HashMap<String, String>>,
-    /// Every imported or required module (normalised: no `node:` prefix).
-    pub modules: Arc<Vec<String>>,
-    /// The names of the file's `package` clauses (Go), in document order.
-    pub packages: Arc<Vec<String>>,
-    /// Local constants whose initializer is an expression: name -> the index in
-    /// `sources` of the node that declares it, and the initializer's range relative
-    /// to that node (so that moving nodes does not change this map).
-    consts: Arc<HashMap<String, (usize, TextRange)>>,
-    /// A hash of each constant's initializer text, so two versions of a file can be
-    /// compared without positions ([`FileFacts::changed_since`]).
-    const_hashes: Arc<HashMap<String, u64>>,
+    folded: Arc<Folded>,
     /// The nodes the facts come from, in document order.
     sources: Vec<Source>,
 }
 
-/// The facts of a file while they are folded, in document order.
-#[derive(Default)]
-struct Fold {
+/// The file's facts, folded from its sources in document order.
+#[derive(Debug, Default)]
+struct Folded {
+    /// Local name -> what it refers to: `child_process`, `child_process.exec`,
+    /// `crypto/md5` (Go import path).
     bindings: HashMap<String, String>,
+    /// Every imported or required module (normalised: no `node:` prefix).
     modules: Vec<String>,
     /// `modules` as a set: a `require` adds its module only if it is new.
     module_set: HashSet<String>,
+    /// The names of the file's `package` clauses (Go), in document order.
     packages: Vec<String>,
+    /// Local constants whose initializer is an expression: name -> the index in
+    /// `sources` of the node that declares it, and the initializer's range relative
+    /// to that node (so that moving nodes does not change this map).
     consts: HashMap<String, (usize, TextRange)>,
+    /// A hash of each constant's initializer text, so two versions of a file can be
+    /// compared without positions ([`FileFacts::changed_since`]).
     const_hashes: HashMap<String, u64>,
 }
 
@@ -238,8 +234,8 @@ impl FileFacts {
         let (sources, origins): (Vec<Source>, Vec<Option<usize>>) = sources.into_iter().unzip();
         if old.same_sequence(&sources, &origins) {
             return FileFacts {
+                folded: old.folded.clone(),
                 sources,
-                ..old.clone_folded()
             };
         }
         FileFacts::fold(sources)
@@ -257,39 +253,33 @@ impl FileFacts {
             })
     }
 
-    /// The folded facts, shared, without the sources.
-    fn clone_folded(&self) -> FileFacts {
-        FileFacts {
-            bindings: self.bindings.clone(),
-            modules: self.modules.clone(),
-            packages: self.packages.clone(),
-            consts: self.consts.clone(),
-            const_hashes: self.const_hashes.clone(),
-            sources: Vec::new(),
-        }
-    }
-
     /// The file's facts from its nodes' facts, in document order.
     fn fold(sources: Vec<Source>) -> FileFacts {
-        let mut fold = Fold::default();
+        let mut folded = Folded::default();
         for (index, source) in sources.iter().enumerate() {
             for fact in source.facts.iter() {
-                fold.apply(fact, index);
+                folded.apply(fact, index);
             }
         }
         FileFacts {
-            bindings: Arc::new(fold.bindings),
-            modules: Arc::new(fold.modules),
-            packages: Arc::new(fold.packages),
-            consts: Arc::new(fold.consts),
-            const_hashes: Arc::new(fold.const_hashes),
+            folded: Arc::new(folded),
             sources,
         }
     }
 
+    /// Local name -> what it was imported or required as.
+    pub fn bindings(&self) -> &HashMap<String, String> {
+        &self.folded.bindings
+    }
+
+    /// The names of the file's `package` clauses (Go), in document order.
+    pub fn packages(&self) -> &[String] {
+        &self.folded.packages
+    }
+
     /// The initializer of the local constant `name`, as a byte range.
     pub fn const_initializer(&self, name: &str) -> Option<(usize, usize)> {
-        let &(index, value) = self.consts.get(name)?;
+        let &(index, value) = self.folded.consts.get(name)?;
         let base = self.sources.get(index)?.node.start;
         Some((base + value.start, base + value.end))
     }
@@ -297,26 +287,21 @@ impl FileFacts {
     /// What differs between `old` and these facts, by name, never by position.
     pub fn changed_since(&self, old: &FileFacts) -> ChangedFacts {
         let mut keys = HashSet::new();
-        if Arc::ptr_eq(&self.bindings, &old.bindings)
-            && Arc::ptr_eq(&self.const_hashes, &old.const_hashes)
-            && Arc::ptr_eq(&self.modules, &old.modules)
-            && Arc::ptr_eq(&self.packages, &old.packages)
-        {
+        let (new, old) = (&self.folded, &old.folded);
+        if Arc::ptr_eq(new, old) {
             return ChangedFacts { keys };
         }
-        changed_names(&self.bindings, &old.bindings, FactKey::Binding, &mut keys);
+        changed_names(&new.bindings, &old.bindings, FactKey::Binding, &mut keys);
         changed_names(
-            &self.const_hashes,
+            &new.const_hashes,
             &old.const_hashes,
             FactKey::Const,
             &mut keys,
         );
-        let modules: HashSet<&String> = self.modules.iter().collect();
-        let old_modules: HashSet<&String> = old.modules.iter().collect();
-        if modules != old_modules {
+        if new.module_set != old.module_set {
             keys.insert(FactKey::Modules);
         }
-        if self.packages != old.packages {
+        if new.packages != old.packages {
             keys.insert(FactKey::Package);
         }
         ChangedFacts { keys }
@@ -325,26 +310,28 @@ impl FileFacts {
     /// The same facts, positions included (for tests of [`FileFacts::update`]).
     pub fn same_as(&self, other: &FileFacts) -> bool {
         let initializers = |f: &FileFacts| -> HashMap<String, Option<(usize, usize)>> {
-            f.consts
+            f.folded
+                .consts
                 .keys()
                 .map(|name| (name.clone(), f.const_initializer(name)))
                 .collect()
         };
-        self.bindings == other.bindings
-            && self.modules == other.modules
-            && self.packages == other.packages
+        let (a, b) = (&self.folded, &other.folded);
+        a.bindings == b.bindings
+            && a.modules == b.modules
+            && a.packages == b.packages
             && initializers(self) == initializers(other)
-            && self.const_hashes == other.const_hashes
+            && a.const_hashes == b.const_hashes
     }
 
     pub fn imports_module(&self, module: &str) -> bool {
-        self.modules.iter().any(|m| {
+        self.folded.modules.iter().any(|m| {
             m == module || (module.ends_with('*') && m.starts_with(&module[..module.len() - 1]))
         })
     }
 }
 
-impl Fold {
+impl Folded {
     /// Adds one fact of the source node at `index` in the file's sources.
     fn apply(&mut self, fact: &Fact, index: usize) {
         match fact {
@@ -750,7 +737,7 @@ mod tests {
         let mut doc = analysed(Language::JavaScript, js);
         let at = js.find("let").unwrap();
         let updated = edit_and_update(&mut doc, &[(TextRange::new(at, at + 3), "const")]);
-        assert!(updated.consts.contains_key("a"), "{updated:#?}");
+        assert!(updated.const_initializer("a").is_some(), "{updated:#?}");
         assert!(updated.same_as(&FileFacts::compute(&doc)), "{updated:#?}");
     }
 
@@ -793,8 +780,7 @@ mod tests {
                 (TextRange::new(at + 1, at + 1), " "),
             ],
         );
-        assert!(Arc::ptr_eq(&after.bindings, &before.bindings));
-        assert!(Arc::ptr_eq(&after.consts, &before.consts));
+        assert!(Arc::ptr_eq(&after.folded, &before.folded));
         assert!(after.changed_since(&before).keys.is_empty());
         assert!(after.same_as(&FileFacts::compute(&doc)), "{after:#?}");
         let (start, end) = after.const_initializer("cmd").expect("cmd");
@@ -802,7 +788,7 @@ mod tests {
 
         let at = doc.text().find("'ls'").unwrap() + 1;
         let changed = edit_and_update(&mut doc, &[(TextRange::new(at, at), "-la ")]);
-        assert!(!Arc::ptr_eq(&changed.const_hashes, &after.const_hashes));
+        assert!(!Arc::ptr_eq(&changed.folded, &after.folded));
         assert!(changed.same_as(&FileFacts::compute(&doc)), "{changed:#?}");
     }
 }

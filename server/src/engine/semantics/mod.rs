@@ -327,7 +327,7 @@ impl<'a> Evaluator<'a> {
     /// What `name` was imported or required as.
     pub fn binding(&self, name: &str) -> Option<&'a String> {
         self.read(|| FactKey::Binding(name.to_string()));
-        self.facts.bindings.get(name)
+        self.facts.bindings().get(name)
     }
 
     pub fn imports_module(&self, module: &str) -> bool {
@@ -338,7 +338,7 @@ impl<'a> Evaluator<'a> {
     /// The names in the file's `package` clauses (Go; one in a well-formed file).
     pub fn packages(&self) -> &'a [String] {
         self.read(|| FactKey::Package);
-        &self.facts.packages
+        self.facts.packages()
     }
 
     /// The facts, for code that consults them wholesale (import fixes); the evaluation
@@ -861,10 +861,10 @@ mod tests {
             "const cp = require('node:child_process');\nconst { exec: run } = require('child_process');\nimport * as c from 'crypto';\nimport { createHash as h } from 'crypto';\n",
         );
         let facts = FileFacts::compute(&doc);
-        assert_eq!(facts.bindings["cp"], "child_process");
-        assert_eq!(facts.bindings["run"], "child_process.exec");
-        assert_eq!(facts.bindings["c"], "crypto");
-        assert_eq!(facts.bindings["h"], "crypto.createHash");
+        assert_eq!(facts.bindings()["cp"], "child_process");
+        assert_eq!(facts.bindings()["run"], "child_process.exec");
+        assert_eq!(facts.bindings()["c"], "crypto");
+        assert_eq!(facts.bindings()["h"], "crypto.createHash");
         assert!(facts.imports_module("child_process"));
     }
 
@@ -875,13 +875,13 @@ mod tests {
             "const util = require('util');\nconst { promisify } = require('node:util');\nconst cp = require('child_process');\nconst { exec } = require('child_process');\nconst a = promisify(exec);\nconst b = util.promisify(cp.execFile);\nconst d = promisify(require('child_process').exec);\nfunction local() {}\nconst c = promisify(local);\n",
         );
         let facts = FileFacts::compute(&doc);
-        assert_eq!(facts.bindings["a"], "util.promisify(child_process.exec)");
+        assert_eq!(facts.bindings()["a"], "util.promisify(child_process.exec)");
         assert_eq!(
-            facts.bindings["b"],
+            facts.bindings()["b"],
             "util.promisify(child_process.execFile)"
         );
-        assert_eq!(facts.bindings["d"], "util.promisify(child_process.exec)");
-        assert!(!facts.bindings.contains_key("c"));
+        assert_eq!(facts.bindings()["d"], "util.promisify(child_process.exec)");
+        assert!(!facts.bindings().contains_key("c"));
     }
 
     #[test]
@@ -933,8 +933,8 @@ mod tests {
             "package p\nimport (\n\tm \"crypto/md5\"\n\t\"fmt\"\n)\nfunc f(id string) { q(fmt.Sprintf(\"SELECT * FROM t WHERE id = '%s'\", id)); m.Sum(nil) }\n",
         );
         let facts = FileFacts::compute(&doc);
-        assert_eq!(facts.bindings["m"], "crypto/md5");
-        assert_eq!(facts.bindings["fmt"], "fmt");
+        assert_eq!(facts.bindings()["m"], "crypto/md5");
+        assert_eq!(facts.bindings()["fmt"], "fmt");
         let ev = Evaluator::new(&doc, &facts);
         let call = find(&doc, "call_expression");
         // The first call found is q(...); its argument is the Sprintf call.
